@@ -25,6 +25,7 @@ run: venv
 	$(BIN)/canhgiac serve --host $(HOST) --port $(PORT)
 
 # System packages the tests use (OCR, DNS zone checker, PDF text); installed when we are root.
+PY_DIRS := $(wildcard src tests bench scripts)
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie bind9-utils poppler-utils
 sysdeps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -37,11 +38,11 @@ sysdeps:
 	fi
 
 format: venv
-	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff format $(PY_DIRS)
 
 lint: venv
-	$(BIN)/ruff format --check src tests bench scripts
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
 
 typecheck: venv
 	$(BIN)/mypy

@@ -44,21 +44,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_engine() -> Iterator[Engine]:
-    """The PostgreSQL test database, migrated from scratch once per run."""
-    engine = make_engine(PG_URL)
+    """A PostgreSQL database of this test run's own (parallel runs do not collide), migrated once."""
+    admin = make_engine(PG_URL)
+    name = f"canhgiac_test_{os.getpid()}"
     try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # an unreachable server is a skip locally and a failure in CI
-        engine.dispose()
+        admin.dispose()
         message = f"PostgreSQL not reachable at {PG_URL}: {exc}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_all(engine: Engine) -> None:

@@ -1,0 +1,121 @@
+"""The job queue on the `jobs` table: enqueue in the caller's transaction, claim, finish, retry.
+
+Works on SQLite (one writer at a time; claims are a conditional UPDATE) and on PostgreSQL
+(`FOR UPDATE SKIP LOCKED`, so any number of workers on any number of machines share the work).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from canhgiac.db.base import utcnow
+from canhgiac.db.models import Job
+
+BACKOFF_BASE_S = 5
+BACKOFF_MAX_S = 3600
+STALE_LOCK = timedelta(minutes=15)
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    dedup_key: str | None = None,
+    run_after: datetime | None = None,
+    max_attempts: int = 5,
+) -> Job | None:
+    """Add a job in the caller's transaction; with `dedup_key`, an existing job of that key wins."""
+    if dedup_key is not None:
+        existing = session.scalar(select(Job).where(Job.dedup_key == dedup_key))
+        if existing is not None:
+            return existing
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        dedup_key=dedup_key,
+        run_after=run_after or utcnow(),
+        max_attempts=max_attempts,
+    )
+    if dedup_key is None:
+        session.add(job)
+        session.flush()
+        return job
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        return session.scalar(select(Job).where(Job.dedup_key == dedup_key))
+    return job
+
+
+def claim(session: Session, worker_id: str, *, kinds: list[str] | None = None) -> Job | None:
+    """Take the next due job (or one whose worker died) and mark it running; commits."""
+    now = utcnow()
+    due = (Job.state == "queued") & (Job.run_after <= now)
+    stale = (Job.state == "running") & (Job.locked_at < now - STALE_LOCK)
+    query = select(Job.id).where(due | stale).order_by(Job.run_after, Job.id).limit(1)
+    if kinds:
+        query = query.where(Job.kind.in_(kinds))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    job_id = session.scalar(query)
+    if job_id is None:
+        session.rollback()
+        return None
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, due | stale)
+        .values(state="running", locked_by=worker_id, locked_at=now, attempts=Job.attempts + 1)
+    ).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    if claimed != 1:
+        return None
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def complete(session: Session, job_id: int) -> None:
+    """Mark a job done (in the same transaction as its effects when possible)."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(state="done", finished_at=utcnow(), last_error=None)
+    )
+
+
+def fail(session: Session, job_id: int, error: str) -> str:
+    """Record a failure: retry later with exponential back-off, or mark failed; commits."""
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        return "missing"
+    job.last_error = error[:4000]
+    job.locked_by = None
+    job.locked_at = None
+    if job.attempts >= job.max_attempts:
+        job.state = "failed"
+        job.finished_at = utcnow()
+    else:
+        delay = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, job.attempts - 1))
+        job.state = "queued"
+        job.run_after = utcnow() + timedelta(seconds=delay)
+    session.commit()
+    return job.state
+
+
+def retry(session: Session, job_id: int) -> Job:
+    """Put a failed job back in the queue now (from the UI or CLI)."""
+    job = session.get(Job, job_id)
+    if job is None:
+        from canhgiac.errors import NotFound
+
+        raise NotFound(f"Không tìm thấy công việc #{job_id}.")
+    job.state = "queued"
+    job.attempts = 0
+    job.run_after = utcnow()
+    job.finished_at = None
+    return job
