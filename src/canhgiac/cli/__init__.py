@@ -19,6 +19,8 @@ _COMMAND_MODULES = (
     "canhgiac.cli.setup",
     "canhgiac.cli.scan",
     "canhgiac.cli.ingest",
+    "canhgiac.cli.sources",
+    "canhgiac.cli.worker",
     "canhgiac.cli.cases",
     "canhgiac.cli.actions",
     "canhgiac.cli.plan",

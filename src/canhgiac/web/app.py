@@ -34,6 +34,8 @@ ROUTE_MODULES = (
     "canhgiac.web.api.reports",
     "canhgiac.web.api.intake",
     "canhgiac.web.ui.intake",
+    "canhgiac.web.ui.jobs",
+    "canhgiac.web.ui.sources",
     "canhgiac.web.api.cases",
     "canhgiac.web.ui.cases",
     "canhgiac.web.api.actions",
