@@ -22,9 +22,19 @@ def main() -> None:
     versions = migrate.MIGRATIONS_DIR / "versions"
     target = versions / "0001_initial_schema.py"
     target.unlink(missing_ok=True)
+    # Hand-written later migrations (e.g. full-text search DDL) step aside while 0001 is generated.
+    later = [p for p in versions.glob("*.py") if p.name != target.name]
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'gen.sqlite3'}")
-        migrate.revision(engine, "initial schema")
+        parked = Path(tmp) / "parked"
+        parked.mkdir()
+        for p in later:
+            p.rename(parked / p.name)
+        try:
+            engine = make_engine(f"sqlite:///{Path(tmp) / 'gen.sqlite3'}")
+            migrate.revision(engine, "initial schema")
+        finally:
+            for p in parked.iterdir():
+                p.rename(versions / p.name)
     generated = next(p for p in versions.glob("*_initial_schema.py") if p != target)
     text = generated.read_text()
     rev = re.search(r"revision: str = '([0-9a-f]+)'", text)
