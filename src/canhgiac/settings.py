@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     district_name: str = "huyện Bảo Lạc"
     district_place: str = "Bảo Lạc"
     issuer_superior: str = "UBND HUYỆN BẢO LẠC"
+    issuer_name: str = "PHÒNG VĂN HÓA VÀ THÔNG TIN"
+    issuer_symbol: str = "VHTT"
+    signer_authority: str = "KT. TRƯỞNG PHÒNG"
+    signer_title: str = "PHÓ TRƯỞNG PHÒNG"
+    signer_name: str = ""
 
     contact_retention_days: int = 365
     in_process_worker: bool = True
