@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.helpers import PASSWORD
 
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import User
 from canhgiac.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from canhgiac.services import accounts
+from tests.helpers import PASSWORD
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tests.helpers import PASSWORD, csrf_from, login
 
 from canhgiac.db.models import AuditEntry, User
 from canhgiac.services import accounts
+from tests.helpers import PASSWORD, csrf_from, login
 
 
 def test_login_page_is_vietnamese(client: TestClient) -> None:

@@ -220,3 +220,16 @@ def user_for_token(session: Session, secret: str, *, now: datetime | None = None
         return None
     token.last_used_at = now
     return token.user
+
+
+def set_active(session: Session, actor: User | None, user_id: int) -> User:
+    """Lock or unlock an account (an administrator cannot lock their own)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Không tìm thấy người dùng #{user_id}.")
+    if actor is not None and actor.id == user.id:
+        raise ValidationFailed("Không thể tự khóa tài khoản của mình.")
+    user.is_active = not user.is_active
+    action = "user.unlock" if user.is_active else "user.lock"
+    audit.record(session, actor, action, "user", user.id, {"email": user.email})
+    return user

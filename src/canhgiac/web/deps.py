@@ -25,7 +25,8 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
+        # close() rolls back what was not committed but keeps loaded objects readable, so an
+        # error page rendered after this can still show the signed-in user.
         session.close()
 
 
