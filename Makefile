@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export CANHGIAC_DATA_DIR ?= ./var
+export CANHGIAC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test venv sysdeps lint typecheck pytest format lock bench clean
 
