@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
-from tests.helpers import PASSWORD
 
 from canhgiac.db import migrate
 from canhgiac.db.base import Base
 from canhgiac.db.session import make_engine, session_factory
 from canhgiac.settings import Settings, get_settings
+from tests.helpers import PASSWORD
 
 PG_URL = os.environ.get("CANHGIAC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
