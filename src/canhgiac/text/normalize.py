@@ -1,0 +1,363 @@
+"""Vietnamese-aware normalisation: canonical tones, folded matching text, offsets back to the input.
+
+Conventions (see the module tests for the full table):
+
+* `text` keeps case and diacritics; tone marks are placed in the traditional ("old") style,
+  òa / òe / ùy: "hoà" -> "hòa", "khoẻ" -> "khỏe", "thuỷ" -> "thủy" ("quý" is untouched).
+* `folded` is what matchers should search: lower case, no diacritics (đ -> d), look-alike letters
+  and leetspeak folded, spaced-out letters joined, teencode expanded, whitespace collapsed.
+  Digits that are not inside a word (phone numbers, amounts, OTP codes) stay digits.
+* `offsets[i]` is the index in `original` of the character that produced `folded[i]`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import compress
+
+from canhgiac.text.homoglyphs import CONFUSABLES, INVISIBLE, LEET
+from canhgiac.text.teencode import TEENCODE
+from canhgiac.text.trie import trie_pattern
+
+__all__ = ["Normalized", "canonical_tones", "fold", "fold_chars", "normalize", "strip_diacritics"]
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A message in three forms, with a map from the folded form back to the original."""
+
+    original: str
+    text: str
+    folded: str
+    offsets: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of `folded` to the span of `original` that produced it."""
+        n = len(self.folded)
+        start = min(max(start, 0), n)
+        end = min(max(end, start), n)
+        if start == end:
+            pos = self.offsets[start]
+            return pos, pos
+        orig = self.original
+        first = self.offsets[start]
+        stop = self.offsets[end - 1] + 1
+        # A folded letter may come from a base letter followed by combining marks (NFD input).
+        while stop < len(orig) and unicodedata.combining(orig[stop]):
+            stop += 1
+        return first, stop
+
+
+# --- character tables --------------------------------------------------------------------------
+
+_KEEP_CONTROLS = frozenset("\t\n\r")
+
+
+def _is_invisible(ch: str) -> bool:
+    if ch in INVISIBLE:
+        return True
+    cat = unicodedata.category(ch)
+    return cat == "Cf" or (cat == "Cc" and ch not in _KEEP_CONTROLS)
+
+
+def _compat_char(ch: str) -> str:
+    """Full-width and mathematical letters/digits to ASCII; anything else unchanged."""
+    cp = ord(ch)
+    if 0xFF01 <= cp <= 0xFF5E or 0x1D400 <= cp <= 0x1D7FF or 0x2460 <= cp <= 0x24FF:
+        nfkc = unicodedata.normalize("NFKC", ch)
+        if len(nfkc) == 1:
+            return nfkc
+    return ch
+
+
+def _text_char(ch: str) -> str:
+    if _is_invisible(ch):
+        return ""
+    ch = _compat_char(ch)
+    return CONFUSABLES.get(ch, ch)
+
+
+def _fold_char(ch: str) -> str:
+    if _is_invisible(ch) or unicodedata.combining(ch):
+        return ""
+    if ch in "\t\n\r":
+        return " "
+    ch = CONFUSABLES.get(ch, ch)
+    if ch in "đĐ":
+        return "d"
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    if len(base) == 1:
+        ch = CONFUSABLES.get(base, base)
+    lower = ch.lower()
+    # Every entry maps to at most one character, which keeps offset tracking trivial.
+    return lower if len(lower) == 1 else ch
+
+
+def _plain_char(ch: str) -> str:
+    if ch == "đ":
+        return "d"
+    if ch == "Đ":
+        return "D"
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return base if base else ch
+
+
+class _LazyTable(dict[int, str]):
+    """A str.translate table that computes and caches each character's mapping on first use."""
+
+    def __init__(self, func: Callable[[str], str]) -> None:
+        super().__init__()
+        self._func = func
+        for cp in range(128):
+            self[cp] = func(chr(cp))
+
+    def __missing__(self, cp: int) -> str:
+        value = self._func(chr(cp))
+        self[cp] = value
+        return value
+
+
+_TEXT_TABLE = _LazyTable(_text_char)
+
+
+def _text_hint() -> re.Pattern[str]:
+    """Every character that `_text_char` changes, so most messages can skip the translation."""
+    format_chars = [chr(c) for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == "Cf"]
+    chars = "".join(sorted({*INVISIBLE, *CONFUSABLES, *format_chars}))
+    return re.compile(
+        "[" + re.escape(chars) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+        "\uff01-\uff5e\u2460-\u24ff\U00010000-\U0010ffff]"
+    )
+
+
+_TEXT_HINT = _text_hint()
+_FOLD_TABLE = _LazyTable(_fold_char)
+_PLAIN_TABLE = _LazyTable(_plain_char)
+
+
+# --- tone placement ----------------------------------------------------------------------------
+
+_TONED = {
+    "a": "àáảãạ",
+    "e": "èéẻẽẹ",
+    "y": "ỳýỷỹỵ",
+    "o": "òóỏõọ",
+    "u": "ùúủũụ",
+}
+
+
+def _tone_pairs() -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y")):
+        for tone in range(5):
+            for f_up in (False, True):
+                for s_up in (False, True):
+                    f = first.upper() if f_up else first
+                    s_toned = _TONED[second][tone]
+                    s_toned = s_toned.upper() if s_up else s_toned
+                    s_plain = second.upper() if s_up else second
+                    f_toned = _TONED[first][tone]
+                    f_toned = f_toned.upper() if f_up else f_toned
+                    pairs[f + s_toned] = f_toned + s_plain
+    return pairs
+
+
+_TONE_PAIRS = _tone_pairs()
+_TONED_SECOND = "".join(sorted({pair[1] for pair in _TONE_PAIRS}))
+# Only at the end of a syllable ("hoàn" is right in both styles) and never after "q" ("quý").
+# The look-behind sits after the first character so that the scan starts on a plain char set.
+_TONE_RE = re.compile(r"[oOuU](?<![qQ][oOuU])[" + _TONED_SECOND + r"](?![^\W\d_])")
+
+
+def _fix_tones(text: str) -> str:
+    return _TONE_RE.sub(lambda m: _TONE_PAIRS.get(m.group(), m.group()), text)
+
+
+# --- folding steps with offset tracking --------------------------------------------------------
+
+Offsets = list[int]
+
+
+def _align(src: str, rep: str, src_offs: Offsets) -> Offsets:
+    """Offsets for a replacement: matching characters keep theirs, others take the nearest."""
+    out: Offsets = []
+    j = 0
+    last = len(src) - 1
+    for ch in rep:
+        k = src.find(ch, j)
+        if k >= 0:
+            out.append(src_offs[k])
+            j = k + 1
+        else:
+            out.append(src_offs[min(j, last)])
+    return out
+
+
+def _sub(
+    s: str, offs: Offsets | None, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
+) -> tuple[str, Offsets | None]:
+    """re.sub that also rewrites the offsets list (None means the identity map)."""
+    parts: list[str] = []
+    new_offs: Offsets = []
+    pos = 0
+    for m in pattern.finditer(s):
+        rep = repl(m)
+        if rep == m.group():
+            continue
+        if offs is None:
+            offs = list(range(len(s)))
+        a, b = m.span()
+        parts.append(s[pos:a])
+        new_offs.extend(offs[pos:a])
+        parts.append(rep)
+        new_offs.extend(_align(m.group(), rep, offs[a:b]))
+        pos = b
+    if not parts:
+        return s, offs
+    assert offs is not None
+    parts.append(s[pos:])
+    new_offs.extend(offs[pos:])
+    return "".join(parts), new_offs
+
+
+# "GlAY", "SlNH", "GOl": a lower-case L standing in for an upper-case I.
+_CAPS_L_HINT = re.compile(r"[A-Z]l|l[A-Z]")
+_WORD_WITH_L = re.compile(r"[^\W_]*l[^\W_]*")
+
+
+def _fix_caps_l(m: re.Match[str]) -> str:
+    tok = m.group()
+    uppers = sum(c.isupper() for c in tok)
+    if uppers < 2:
+        return tok
+    others_lower = any(c.islower() and c != "l" for c in tok)
+    out = []
+    for i, c in enumerate(tok):
+        if c == "l":
+            prev_up = i > 0 and tok[i - 1].isupper()
+            next_up = i + 1 < len(tok) and tok[i + 1].isupper()
+            if not others_lower or (prev_up and next_up):
+                c = "I"
+        out.append(c)
+    return "".join(out)
+
+
+_LEET_HINT = re.compile(r"[a-z][0-9$]|[0-9$][a-z]")
+_TOKEN_TAIL = re.compile(r"[\w$]*")
+_LEET_CHARS = frozenset(LEET) - {"@"}  # "@" stays: it belongs to e-mail addresses
+
+
+def _fold_leet_all(s: str) -> str:
+    """Fold leetspeak in each word that mixes letters and digits (same length as the input)."""
+    parts: list[str] = []
+    pos = 0
+    for m in _LEET_HINT.finditer(s):
+        if m.start() < pos:
+            continue
+        start = m.start()
+        while start > pos and (s[start - 1].isalnum() or s[start - 1] in "_$"):
+            start -= 1
+        end = _TOKEN_TAIL.match(s, m.end()).end()  # type: ignore[union-attr]
+        parts.append(s[pos:start])
+        parts.append(_fold_leet(s[start:end]))
+        pos = end
+    if not parts:
+        return s
+    parts.append(s[pos:])
+    return "".join(parts)
+
+
+def _fold_leet(tok: str) -> str:
+    letters = sum(c.isalpha() for c in tok)
+    if not letters or letters == len(tok):
+        return tok
+    out = list(tok)
+    last = len(tok) - 1
+    for i, c in enumerate(tok):
+        if c not in _LEET_CHARS:
+            continue
+        prev = tok[i - 1] if i else ""
+        nxt = tok[i + 1] if i < last else ""
+        if prev.isdigit() or nxt.isdigit():
+            continue  # part of a number: an amount, a code, a phone number
+        if not (prev.isalpha() or nxt.isalpha()):
+            continue
+        if letters >= 2 or c in "0$":
+            out[i] = LEET[c]
+    return "".join(out)
+
+
+# Three or more single letters separated by one space, dot, dash or underscore: "l.u.a", "n h a n".
+# The separator must be the same along the run, so "l.u.a d.a.o" gives two words.
+_SPACED = re.compile(r"(?<![^\W_])[^\W\d_]([ .\-_])[^\W\d_](?:\1[^\W\d_])+(?![^\W_])")
+_SPACED_HINT = re.compile(r"(?<![^\W_])[^\W\d_]([ .\-_])[^\W\d_]\1[^\W\d_](?![^\W_])")
+_SEPARATORS = str.maketrans("", "", " .-_")
+
+
+# Not after "(" either: "100(K)" is an amount, not "không".
+_TEEN_RE = re.compile(r"(?<![\w@/.\-(])" + trie_pattern(list(TEENCODE)) + r"(?![\w@/]|[.\-:]\w)")
+
+_WS_HINT = re.compile(r"[^\S ]|  |^ | $")
+_WS_RE = re.compile(r"\s+")
+
+
+def _fold_with_offsets(original: str) -> tuple[str, Offsets | None]:
+    s = original
+    if _CAPS_L_HINT.search(s):
+        s = _WORD_WITH_L.sub(_fix_caps_l, s)  # same length: offsets unchanged
+    folded = s.translate(_FOLD_TABLE)
+    offs: Offsets | None = None
+    if len(folded) != len(s):  # some characters were dropped: keep the indices of the others
+        offs = list(compress(range(len(s)), map(_FOLD_TABLE.__getitem__, map(ord, s))))
+    folded = _fold_leet_all(folded)  # same length: offsets unchanged
+    if _SPACED_HINT.search(folded):
+        folded, offs = _sub(folded, offs, _SPACED, lambda m: m.group().translate(_SEPARATORS))
+    folded, offs = _sub(folded, offs, _TEEN_RE, lambda m: TEENCODE[m.group()])
+    if _WS_HINT.search(folded):
+        end = len(folded)
+
+        def ws(m: re.Match[str]) -> str:
+            return "" if m.start() == 0 or m.end() == end else " "
+
+        folded, offs = _sub(folded, offs, _WS_RE, ws)
+    return folded, offs
+
+
+# --- public API --------------------------------------------------------------------------------
+
+
+def canonical_tones(text: str) -> str:
+    """NFC with tone marks in the traditional place (òa, òe, ùy)."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _fix_tones(text)
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese (and other) diacritics, keep case: "Lừa đảo" -> "Lua dao"."""
+    return unicodedata.normalize("NFC", text).translate(_PLAIN_TABLE)
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise one message; never raises on any string."""
+    clean = canonical_tones(text.translate(_TEXT_TABLE) if _TEXT_HINT.search(text) else text)
+    folded, offs = _fold_with_offsets(text)
+    if offs is None:
+        offsets = tuple(range(len(folded) + 1))
+    else:
+        offs.append(len(text))
+        offsets = tuple(offs)
+    return Normalized(original=text, text=clean, folded=folded, offsets=offsets)
+
+
+def fold_chars(text: str) -> str:
+    """Character-level folding only (lower case, no diacritics, homoglyphs, invisibles removed)."""
+    return text.translate(_FOLD_TABLE)
+
+
+def fold(text: str) -> str:
+    """The folded matching form of `text` (same as `normalize(text).folded`)."""
+    return _fold_with_offsets(text)[0]
