@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from tests.documents.doc_helpers import docx_text, load_report, pdf_text
 
 from canhgiac.exports.documents.district_report import (
     RequestStat,
@@ -18,6 +17,7 @@ from canhgiac.exports.documents.district_report import (
     render_report_pdf,
 )
 from canhgiac.exports.documents.model import Figure
+from tests.documents.doc_helpers import docx_text, load_report, pdf_text
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.shared import Pt
-from tests.documents.doc_helpers import docx_text, load_letter, pdf_fonts, pdf_text
 
 from canhgiac.exports.documents.letters import (
     LetterEvidence,
@@ -22,6 +21,7 @@ from canhgiac.exports.documents.letters import (
     render_letter_pdf,
 )
 from canhgiac.exports.documents.pdf_writer import render_html
+from tests.documents.doc_helpers import docx_text, load_letter, pdf_fonts, pdf_text
 
 REQUIRED = [
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
