@@ -1,0 +1,285 @@
+"""YAML scam rules matched with one Aho-Corasick automaton over the folded text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from canhgiac.text.normalize import fold
+
+__all__ = [
+    "LABELS",
+    "REPORT_CATEGORIES",
+    "Rule",
+    "RuleError",
+    "RuleHit",
+    "RuleSet",
+    "load_rules",
+]
+
+REPORT_CATEGORIES = frozenset(
+    {"scam", "phishing", "spam", "false_info", "hacked_account", "data_leak", "malware", "other"}
+)
+LABELS = frozenset({"scam", "spam"})
+INDICATOR_KINDS = frozenset({"url", "domain", "phone", "shortcode", "bank_account", "email"})
+
+# Slot codes in the automaton payload: a keyword feeds the rule's "any" pool, vetoes it, or fills
+# one of its all-of groups (slot >= 0).
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+_ANY = -1
+_UNLESS = -2
+
+
+class RuleError(ValueError):
+    """A rule file is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One documented scam or spam pattern."""
+
+    id: str
+    category: str
+    label: str
+    weight: float
+    title_vi: str
+    title_en: str
+    description: str
+    any: tuple[str, ...] = ()
+    all: tuple[tuple[str, ...], ...] = ()
+    min_hits: int = 1
+    regexes: tuple[re.Pattern[str], ...] = ()
+    unless: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    banned: bool = False
+    advertising: bool = False
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that fired, with the spans (into the folded text) of what matched."""
+
+    rule: Rule
+    spans: tuple[tuple[int, int], ...]
+    matched: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _State:
+    any: dict[str, tuple[int, int]] = field(default_factory=dict)
+    groups: dict[int, tuple[int, int]] = field(default_factory=dict)
+    vetoed: bool = False
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum()
+
+
+class RuleSet:
+    """A compiled set of rules: one automaton for every keyword of every rule."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise RuleError(f"duplicate rule id {rule.id!r}")
+            seen.add(rule.id)
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self._with_regex = tuple(i for i, r in enumerate(self.rules) if r.regexes)
+        self._automaton = self._build()
+
+    def _build(self) -> Any:
+        payload: dict[str, list[tuple[int, int]]] = {}
+        for idx, rule in enumerate(self.rules):
+            slots: list[tuple[int, Iterable[str]]] = [(_ANY, rule.any), (_UNLESS, rule.unless)]
+            slots += list(enumerate(rule.all))
+            for slot, words in slots:
+                for word in words:
+                    payload.setdefault(word, []).append((idx, slot))
+        automaton = ahocorasick.Automaton()
+        for word, targets in payload.items():
+            # A leading/trailing "*" lets the keyword run into neighbouring letters on that side.
+            key = word.strip("*")
+            if not key:
+                raise RuleError(f"empty keyword {word!r}")
+            existing = automaton.get(key, None)
+            entries = [(word, idx, slot) for idx, slot in targets]
+            if existing is not None:
+                entries = list(existing[1]) + entries
+            automaton.add_word(key, (len(key), tuple(entries)))
+        if len(automaton):
+            automaton.make_automaton()
+        return automaton
+
+    @classmethod
+    def default(cls) -> RuleSet:
+        """The shipped rules (cached)."""
+        return _default_ruleset()
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[Path]) -> RuleSet:
+        """Rules compiled from the given YAML files."""
+        return cls(load_rules(paths))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def match(self, folded: str, indicator_kinds: frozenset[str] = frozenset()) -> list[RuleHit]:
+        """Rules whose conditions hold on `folded` (the diacritic-folded text)."""
+        if "domain" in indicator_kinds:
+            # A bare domain is a link as far as rules go: "vao vcb-xacthuc.com" asks for a visit.
+            indicator_kinds = indicator_kinds | {"url"}
+        states: dict[int, _State] = {}
+        if len(self._automaton):
+            n = len(folded)
+            for end, (size, entries) in self._automaton.iter(folded):
+                start = end - size + 1
+                left_ok = start == 0 or not _is_word_char(folded[start - 1])
+                right_ok = end + 1 >= n or not _is_word_char(folded[end + 1])
+                for word, idx, slot in entries:
+                    if not (left_ok or word.startswith("*")):
+                        continue
+                    if not (right_ok or word.endswith("*")):
+                        continue
+                    state = states.get(idx)
+                    if state is None:
+                        state = states[idx] = _State()
+                    if slot == _ANY:
+                        state.any.setdefault(word, (start, end + 1))
+                    elif slot == _UNLESS:
+                        state.vetoed = True
+                    else:
+                        state.groups.setdefault(slot, (start, end + 1))
+        for idx in self._with_regex:
+            states.setdefault(idx, _State())
+        hits: list[RuleHit] = []
+        for idx, state in states.items():
+            hit = self._evaluate(self.rules[idx], state, folded, indicator_kinds)
+            if hit is not None:
+                hits.append(hit)
+        hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
+        return hits
+
+    @staticmethod
+    def _evaluate(
+        rule: Rule, state: _State, folded: str, indicator_kinds: frozenset[str]
+    ) -> RuleHit | None:
+        if state.vetoed or len(state.groups) < len(rule.all):
+            return None
+        if rule.requires and not indicator_kinds.intersection(rule.requires):
+            return None
+        pool = dict(state.any)
+        if rule.regexes and len(pool) < rule.min_hits:
+            for pattern in rule.regexes:
+                found = pattern.search(folded)
+                if found:
+                    pool.setdefault(f"/{pattern.pattern}/", found.span())
+        if len(pool) < rule.min_hits:
+            return None
+        matched = [*pool, *(rule.all[g][0] for g in sorted(state.groups))]
+        spans = sorted({*pool.values(), *state.groups.values()})
+        return RuleHit(rule=rule, spans=tuple(spans), matched=tuple(matched))
+
+
+def _words(raw: object, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, list):
+        # A YAML alias (a shared list such as *awareness) may sit inside a list: flatten it.
+        raw = [w for item in raw for w in (item if isinstance(item, list) else [item])]
+    if not isinstance(raw, list) or not all(isinstance(w, str) for w in raw):
+        raise RuleError(f"{where}: expected a list of strings")
+    out: list[str] = []
+    for word in raw:
+        core = fold(word.strip("*")).strip()
+        if not core:
+            raise RuleError(f"{where}: keyword {word!r} folds to nothing")
+        out.append(
+            ("*" if word.startswith("*") else "") + core + ("*" if word.endswith("*") else "")
+        )
+    return tuple(dict.fromkeys(out))
+
+
+def _rule_from_mapping(data: Mapping[str, Any], origin: str) -> Rule:
+    rid = data.get("id")
+    where = f"{origin}:{rid}"
+    if not isinstance(rid, str) or not re.fullmatch(r"[a-z0-9_]+", rid):
+        raise RuleError(f"{origin}: rule id must be snake_case, got {rid!r}")
+    category = data.get("category")
+    if category not in REPORT_CATEGORIES:
+        raise RuleError(f"{where}: category {category!r} is not a report category")
+    label = data.get("label")
+    if label not in LABELS:
+        raise RuleError(f"{where}: label must be scam or spam, got {label!r}")
+    weight = float(data.get("weight", 0.5))
+    if not 0.0 < weight < 1.0:
+        raise RuleError(f"{where}: weight must be in (0, 1)")
+    groups_raw = data.get("all") or []
+    if not isinstance(groups_raw, list):
+        raise RuleError(f"{where}: all must be a list of keyword lists")
+    groups = tuple(_words(g, f"{where}.all") for g in groups_raw)
+    any_words = _words(data.get("any"), f"{where}.any")
+    regexes = tuple(re.compile(p) for p in data.get("regex") or [])
+    if not (any_words or groups or regexes):
+        raise RuleError(f"{where}: a rule needs keywords or regexes")
+    min_hits = int(data.get("min_hits", 1 if (any_words or regexes) and not groups else 0))
+    requires = tuple(data.get("requires") or ())
+    if not set(requires) <= INDICATOR_KINDS:
+        raise RuleError(f"{where}: unknown indicator kind in requires {requires!r}")
+    examples = data.get("examples") or {}
+    positive = tuple(examples.get("positive") or ())
+    negative = tuple(examples.get("negative") or ())
+    if not positive or not negative:
+        raise RuleError(f"{where}: a rule needs positive and negative examples")
+    for name in ("title_vi", "title_en", "description"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise RuleError(f"{where}: missing {name}")
+    return Rule(
+        id=rid,
+        category=category,
+        label=label,
+        weight=weight,
+        title_vi=data["title_vi"].strip(),
+        title_en=data["title_en"].strip(),
+        description=" ".join(data["description"].split()),
+        any=any_words,
+        all=groups,
+        min_hits=min_hits,
+        regexes=regexes,
+        unless=_words(data.get("unless"), f"{where}.unless"),
+        requires=requires,
+        banned=bool(data.get("banned", False)),
+        advertising=bool(data.get("advertising", False)),
+        positive=positive,
+        negative=negative,
+    )
+
+
+def load_rules(paths: Iterable[Path]) -> list[Rule]:
+    """Rules from YAML files, each holding a top-level `rules:` list."""
+    rules: list[Rule] = []
+    for path in paths:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        items = doc.get("rules")
+        if not isinstance(items, list):
+            raise RuleError(f"{path.name}: expected a top-level 'rules' list")
+        rules.extend(_rule_from_mapping(item, path.name) for item in items)
+    return rules
+
+
+def _shipped_rule_files() -> list[Path]:
+    return sorted((RESOURCES / "rules").glob("*.yaml"))
+
+
+@lru_cache(maxsize=1)
+def _default_ruleset() -> RuleSet:
+    return RuleSet(load_rules(_shipped_rule_files()))
