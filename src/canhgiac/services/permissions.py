@@ -33,6 +33,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "request.create",
             "request.approve",
             "request.record_answer",
+            "recipient.manage",
             "indicator.manage",
             "warning.edit",
             "warning.publish",
@@ -41,6 +42,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "plan.edit",
             "activity.record",
             "progress.submit",
+            "task.update",
             "progress.approve",
             "budget.edit",
             "report.generate",
@@ -70,6 +72,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "plan.view",
             "activity.record",
             "progress.submit",
+            "task.update",
             "unit.view",
         }
     ),
@@ -89,6 +92,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "plan.view",
             "activity.record",
             "progress.submit",
+            "task.update",
             "unit.view",
         }
     ),

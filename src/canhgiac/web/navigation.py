@@ -27,6 +27,8 @@ NAV_ITEMS = (
     NavItem(N_("Dấu hiệu nhận biết"), "/dau-hieu", "indicator.manage"),
     NavItem(N_("Cảnh báo"), "/quan-ly/canh-bao", "warning.edit"),
     NavItem(N_("Kế hoạch"), "/ke-hoach", "plan.view"),
+    NavItem(N_("Nguồn tin"), "/nguon", "source.manage"),
+    NavItem(N_("Công việc nền"), "/quan-tri/cong-viec", "job.manage"),
     NavItem(N_("Quản trị"), "/quan-tri", "unit.manage"),
 )
 

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
-from canhgiac.db.models import Job
+from canhgiac.db.models import Job, User
+from canhgiac.errors import Conflict, NotFound
+from canhgiac.services import audit
 
 BACKOFF_BASE_S = 5
 BACKOFF_MAX_S = 3600
@@ -54,11 +56,17 @@ def enqueue(
     return job
 
 
-def claim(session: Session, worker_id: str, *, kinds: list[str] | None = None) -> Job | None:
+def claim(
+    session: Session,
+    worker_id: str,
+    *,
+    kinds: list[str] | None = None,
+    stale_after: timedelta = STALE_LOCK,
+) -> Job | None:
     """Take the next due job (or one whose worker died) and mark it running; commits."""
     now = utcnow()
     due = (Job.state == "queued") & (Job.run_after <= now)
-    stale = (Job.state == "running") & (Job.locked_at < now - STALE_LOCK)
+    stale = (Job.state == "running") & (Job.locked_at < now - stale_after)
     query = select(Job.id).where(due | stale).order_by(Job.run_after, Job.id).limit(1)
     if kinds:
         query = query.where(Job.kind.in_(kinds))
@@ -79,20 +87,32 @@ def claim(session: Session, worker_id: str, *, kinds: list[str] | None = None) -
     return session.get(Job, job_id, populate_existing=True)
 
 
-def complete(session: Session, job_id: int) -> None:
-    """Mark a job done (in the same transaction as its effects when possible)."""
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(state="done", finished_at=utcnow(), last_error=None)
-    )
+def complete(session: Session, job_id: int, *, worker_id: str | None = None) -> bool:
+    """Mark a job done (in the same transaction as its effects when possible).
+
+    With `worker_id`, only while that worker still holds the lock: False means another worker
+    reclaimed the job as stale, and the caller must roll its effects back.
+    """
+    query = update(Job).where(Job.id == job_id)
+    if worker_id is not None:
+        query = query.where(Job.state == "running", Job.locked_by == worker_id)
+    done = session.execute(
+        query.values(state="done", finished_at=utcnow(), last_error=None)
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(done)
 
 
-def fail(session: Session, job_id: int, error: str) -> str:
-    """Record a failure: retry later with exponential back-off, or mark failed; commits."""
+def fail(session: Session, job_id: int, error: str, *, worker_id: str | None = None) -> str:
+    """Record a failure: retry later with exponential back-off, or mark failed; commits.
+
+    With `worker_id`, a job that another worker has since reclaimed is left alone.
+    """
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
         return "missing"
+    if worker_id is not None and (job.state != "running" or job.locked_by != worker_id):
+        session.rollback()
+        return "lost"
     job.last_error = error[:4000]
     job.locked_by = None
     job.locked_at = None
@@ -107,15 +127,18 @@ def fail(session: Session, job_id: int, error: str) -> str:
     return job.state
 
 
-def retry(session: Session, job_id: int) -> Job:
-    """Put a failed job back in the queue now (from the UI or CLI)."""
+def retry(session: Session, job_id: int, *, actor: User | str | None = None) -> Job:
+    """Put a failed (or waiting) job back in the queue now (from the UI or CLI); audited."""
     job = session.get(Job, job_id)
     if job is None:
-        from canhgiac.errors import NotFound
-
         raise NotFound(f"Không tìm thấy công việc #{job_id}.")
+    if job.state not in ("failed", "queued"):
+        raise Conflict(f"Công việc #{job_id} đang chạy hoặc đã xong, không thể chạy lại.")
     job.state = "queued"
     job.attempts = 0
     job.run_after = utcnow()
     job.finished_at = None
+    job.locked_by = None
+    job.locked_at = None
+    audit.record(session, actor, "job.retry", "job", job.id, {"kind": job.kind})
     return job

@@ -54,10 +54,14 @@ def job(
 
 
 def periodic(kind: str, *, every_s: int) -> Callable[[JobFunc], JobFunc]:
-    """Also enqueue `kind` every `every_s` seconds (once per period across all workers)."""
+    """Also enqueue `kind` every `every_s` seconds (once per period across all workers).
+
+    The function is registered as the handler of `kind` too, unless `@job` registers it.
+    """
 
     def decorator(func: JobFunc) -> JobFunc:
         PERIODIC[kind] = PeriodicSpec(kind, every_s)
+        JOBS.setdefault(kind, JobSpec(kind, func, 1, max(1.0, every_s * 0.9)))
         return func
 
     return decorator

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from canhgiac.db.base import Base, utcnow
 
 REQUEST_STATES = ("draft", "approved", "sent", "acknowledged", "done", "refused", "expired")
+RECIPIENT_KINDS = ("telecom", "isp", "platform", "registry", "registrar", "bank")
+FP_STATES = ("open", "accepted", "rejected")
+WARNING_KINDS = ("warning", "fact_check")
+WARNING_STATES = ("draft", "review", "published", "withdrawn")
 REQUEST_ACTIONS = ("block_domain", "block_phone", "remove_content", "freeze_account")
 INDICATOR_STATUSES = ("active", "expired", "false_positive")
 
@@ -35,9 +39,13 @@ class TakedownRequest(Base):
     """A blocking / take-down request sent to a recipient and tracked to an answer."""
 
     __tablename__ = "takedown_requests"
+    # Letter numbers restart every year (Decree 30/2020): "12/VHTT-CV" exists once per year.
+    __table_args__ = (UniqueConstraint("letter_year", "letter_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    number: Mapped[str | None] = mapped_column(String(64), index=True)
+    letter_year: Mapped[int | None]
+    letter_seq: Mapped[int | None]
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
@@ -51,6 +59,8 @@ class TakedownRequest(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -92,7 +102,8 @@ class FalsePositiveReport(Base):
     value: Mapped[str] = mapped_column(String(2048))
     reason: Mapped[str] = mapped_column(Text)
     contact: Mapped[dict[str, Any] | None]
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -110,8 +121,11 @@ class Claim(Base):
     rating: Mapped[str] = mapped_column(String(32), default="false")
     correction: Mapped[str] = mapped_column(Text, default="")
     source_ref: Mapped[str] = mapped_column(Text, default="")
+    source_type: Mapped[str] = mapped_column(String(255), default="")
+    topic: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Warning(Base):
@@ -130,6 +144,7 @@ class Warning(Base):
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

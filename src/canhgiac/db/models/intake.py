@@ -55,6 +55,8 @@ class Item(Base):
     external_id: Mapped[str | None] = mapped_column(String(255))
     content: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Fingerprint of the folded text with digits, links and punctuation collapsed (near-duplicates).
+    near_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     sender: Mapped[str | None] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(Text)

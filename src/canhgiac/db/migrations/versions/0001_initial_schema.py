@@ -33,8 +33,11 @@ def upgrade() -> None:
     sa.Column('rating', sa.String(length=32), nullable=False),
     sa.Column('correction', sa.Text(), nullable=False),
     sa.Column('source_ref', sa.Text(), nullable=False),
+    sa.Column('source_type', sa.String(length=255), nullable=False),
+    sa.Column('topic', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_claims')),
     sa.UniqueConstraint('code', name=op.f('uq_claims_code'))
     )
@@ -319,6 +322,7 @@ def upgrade() -> None:
     sa.Column('external_id', sa.String(length=255), nullable=True),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.Column('near_sha256', sa.String(length=64), nullable=True),
     sa.Column('cluster_id', sa.Integer(), nullable=True),
     sa.Column('sender', sa.String(length=255), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
@@ -343,6 +347,7 @@ def upgrade() -> None:
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_items_channel'), ['channel'], unique=False)
         batch_op.create_index('ix_items_cluster', ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_items_near_sha256'), ['near_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_scan_state'), ['scan_state'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_verdict_label'), ['verdict_label'], unique=False)
 
@@ -495,9 +500,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reports_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_reports_item_id'), ['item_id'], unique=False)
 
+    op.create_table('review_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_review_decisions_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_review_decisions_item_id_items'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_decisions'))
+    )
+    with op.batch_alter_table('review_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_decisions_item_id'), ['item_id'], unique=True)
+
     op.create_table('takedown_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=64), nullable=True),
+    sa.Column('letter_year', sa.Integer(), nullable=True),
+    sa.Column('letter_seq', sa.Integer(), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
@@ -511,6 +532,8 @@ def upgrade() -> None:
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answer', sa.Text(), nullable=True),
     sa.Column('created_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -520,10 +543,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_takedown_requests_created_by_id_users')),
     sa.ForeignKeyConstraint(['recipient_id'], ['recipients.id'], name=op.f('fk_takedown_requests_recipient_id_recipients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_takedown_requests')),
-    sa.UniqueConstraint('number', name=op.f('uq_takedown_requests_number'))
+    sa.UniqueConstraint('letter_year', 'letter_seq', name=op.f('uq_takedown_requests_letter_year'))
     )
     with op.batch_alter_table('takedown_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_takedown_requests_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_takedown_requests_number'), ['number'], unique=False)
         batch_op.create_index(batch_op.f('ix_takedown_requests_recipient_id'), ['recipient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_takedown_requests_state'), ['state'], unique=False)
 
@@ -539,6 +563,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('published_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -585,6 +610,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('contact', sa.JSON(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('decision_note', sa.Text(), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', canhgiac.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -592,6 +618,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['indicator_id'], ['indicators.id'], name=op.f('fk_false_positive_reports_indicator_id_indicators')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_false_positive_reports'))
     )
+    with op.batch_alter_table('false_positive_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_false_positive_reports_state'), ['state'], unique=False)
+
 
     op.bulk_insert(
         sa.table("audit_head", sa.column("id"), sa.column("seq"), sa.column("entry_hash")),
@@ -602,6 +631,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('false_positive_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_false_positive_reports_state'))
+
     op.drop_table('false_positive_reports')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_item_id'))
@@ -617,9 +649,14 @@ def downgrade() -> None:
     with op.batch_alter_table('takedown_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_takedown_requests_state'))
         batch_op.drop_index(batch_op.f('ix_takedown_requests_recipient_id'))
+        batch_op.drop_index(batch_op.f('ix_takedown_requests_number'))
         batch_op.drop_index(batch_op.f('ix_takedown_requests_case_id'))
 
     op.drop_table('takedown_requests')
+    with op.batch_alter_table('review_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_decisions_item_id'))
+
+    op.drop_table('review_decisions')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reports_item_id'))
         batch_op.drop_index(batch_op.f('ix_reports_created_at'))
@@ -659,6 +696,7 @@ def downgrade() -> None:
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_items_verdict_label'))
         batch_op.drop_index(batch_op.f('ix_items_scan_state'))
+        batch_op.drop_index(batch_op.f('ix_items_near_sha256'))
         batch_op.drop_index('ix_items_cluster')
         batch_op.drop_index(batch_op.f('ix_items_channel'))
 

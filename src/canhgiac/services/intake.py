@@ -1,0 +1,636 @@
+"""Intake use cases: store an item (deduplicated), file a citizen's report, tell its public status."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from canhgiac.db.base import utcnow
+from canhgiac.db.models import Evidence, Item, Report, Unit, User
+from canhgiac.db.models.intake import ITEM_CHANNELS, REPORT_CATEGORIES
+from canhgiac.errors import Conflict, NotFound, ValidationFailed
+from canhgiac.i18n import N_
+from canhgiac.ingest import email as email_ingest
+from canhgiac.ingest import images, sms_csv, tipline
+from canhgiac.ingest.evidence import EvidenceStore
+from canhgiac.ingest.sms_csv import RejectedRow
+from canhgiac.services import audit
+from canhgiac.services.dedup import exact_key, near_key
+from canhgiac.services.evidence import add_evidence, link_evidence
+from canhgiac.settings import get_settings
+from canhgiac.worker.queue import enqueue
+
+SCAN_JOB = "item.scan"
+MAX_ITEM_CHARS = 200_000
+IMAGE_TEXT_MARKER = "[Văn bản trong ảnh]"
+URLS_MARKER = "[Đường link]"
+PHONES_MARKER = "[Số điện thoại]"
+IMAGE_READ_BUDGET_S = 40.0
+TIPLINE_SOURCE = "Đường dây nóng / tipline"
+
+
+def _clean_text(value: str) -> str:
+    # NUL cannot be stored by PostgreSQL and has no meaning in a message.
+    return value.replace("\x00", "").strip()
+
+
+def _key_text(content: str) -> str:
+    """The part of an item that identifies it: image text is left out when there is typed text.
+
+    OCR output varies with each screenshot of the same message, so two people who paste the same
+    SMS, one with a screenshot and one without, still land on one item.
+    """
+    head, sep, _ = content.partition("\n\n" + IMAGE_TEXT_MARKER + "\n")
+    return head if sep and head.strip() else content
+
+
+def _insert_item(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert unless the content is already known; the new id, or None for a duplicate."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Item)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["content_sha256"])
+        .returning(Item.id)
+    )
+    new_id = session.execute(stmt).scalar()
+    return int(new_id) if new_id is not None else None
+
+
+def ingest_item(
+    session: Session,
+    *,
+    channel: str,
+    content: str,
+    source_name: str = "",
+    sender: str | None = None,
+    received_at: datetime | None = None,
+    external_id: str | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    source_id: int | None = None,
+    category: str | None = None,
+    commune_unit_id: int | None = None,
+) -> tuple[Item, bool]:
+    """Store one received piece of content; an exact duplicate bumps the existing item's count."""
+    if channel not in ITEM_CHANNELS:
+        raise ValidationFailed(f"Kênh tiếp nhận không hợp lệ: {channel!r}.", field="channel")
+    content = _clean_text(content)
+    if not content:
+        raise ValidationFailed(N_("Nội dung trống."), field="content")
+    if len(content) > MAX_ITEM_CHARS:
+        raise ValidationFailed(N_("Nội dung quá dài."), field="content")
+    if received_at is not None and received_at.tzinfo is None:
+        raise ValidationFailed(N_("Thời điểm nhận thiếu múi giờ."), field="received_at")
+    seen_at = received_at or utcnow()
+    digest = exact_key(_key_text(content))
+    near = near_key(_key_text(content))
+    new_id = _insert_item(
+        session,
+        {
+            "channel": channel,
+            "source_id": source_id,
+            "source_name": source_name[:255],
+            "external_id": external_id[:255] if external_id else None,
+            "content": content,
+            "content_sha256": digest,
+            "near_sha256": near,
+            "sender": sender[:255] if sender else None,
+            "title": title,
+            "url": url,
+            "category": category,
+            "commune_unit_id": commune_unit_id,
+            "report_count": 1,
+            "first_seen_at": seen_at,
+            "last_seen_at": seen_at,
+            "scan_state": "pending",
+            "created_at": utcnow(),
+        },
+    )
+    if new_id is None:
+        return _seen_again(session, digest, seen_at, channel), False
+    item = session.get(Item, new_id, populate_existing=True)
+    assert item is not None
+    if near is not None:
+        first = session.execute(
+            select(Item.id, Item.cluster_id)
+            .where(Item.near_sha256 == near, Item.id != new_id)
+            .order_by(Item.id)
+            .limit(1)
+        ).first()
+        if first is not None:
+            item.cluster_id = first.cluster_id or first.id
+    enqueue(session, SCAN_JOB, {"item_id": item.id}, dedup_key=f"{SCAN_JOB}:{item.id}")
+    audit.record(
+        session, "system", "item.ingest", "item", item.id,
+        {"channel": channel, "sha256": digest, "source": source_name, "cluster_id": item.cluster_id},
+    )  # fmt: skip
+    session.flush()
+    return item, True
+
+
+def _seen_again(session: Session, digest: str, seen_at: datetime, channel: str) -> Item:
+    session.execute(
+        update(Item)
+        .where(Item.content_sha256 == digest)
+        .values(
+            report_count=Item.report_count + 1,
+            last_seen_at=case((Item.last_seen_at < seen_at, seen_at), else_=Item.last_seen_at),
+        )
+    )
+    item = session.scalar(
+        select(Item).where(Item.content_sha256 == digest).execution_options(populate_existing=True)
+    )
+    assert item is not None
+    audit.record(
+        session, "system", "item.seen_again", "item", item.id,
+        {"channel": channel, "report_count": item.report_count},
+    )  # fmt: skip
+    return item
+
+
+def find_by_idempotency_key(session: Session, key: str) -> Report | None:
+    """The report filed earlier with this Idempotency-Key, if any."""
+    return session.scalar(select(Report).where(Report.idempotency_key == key))
+
+
+def request_fingerprint(payload: dict[str, Any]) -> str:
+    """SHA-256 of a request's canonical JSON (what 'the same body' means for idempotency)."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _clean_list(values: list[str], *, limit: int, max_chars: int, field: str) -> list[str]:
+    cleaned = list(dict.fromkeys(_clean_text(v) for v in values if v and v.strip()))
+    if len(cleaned) > limit:
+        raise ValidationFailed(f"Tối đa {limit} mục.", field=field)
+    if any(len(v) > max_chars for v in cleaned):
+        raise ValidationFailed(f"Mỗi mục tối đa {max_chars} ký tự.", field=field)
+    return cleaned
+
+
+def _clean_contact(contact: dict[str, Any] | None) -> dict[str, str] | None:
+    if not contact:
+        return None
+    unknown = set(contact) - set(tipline.CONTACT_FIELDS)
+    if unknown:
+        raise ValidationFailed(N_("Thông tin liên hệ chỉ gồm họ tên, số điện thoại, e-mail."),
+                               field="contact")  # fmt: skip
+    cleaned: dict[str, str] = {}
+    for key in tipline.CONTACT_FIELDS:
+        value = contact.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > tipline.MAX_CONTACT_CHARS:
+            raise ValidationFailed(N_("Thông tin liên hệ không hợp lệ."), field="contact")
+        if value.strip():
+            cleaned[key] = _clean_text(value)
+    return cleaned or None
+
+
+def _commune(session: Session, code: str | None) -> Unit | None:
+    if not code:
+        return None
+    unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
+    if unit is None or unit.kind != "commune" or not unit.active:
+        raise ValidationFailed(f"Không có xã/thị trấn mã '{code}'.", field="commune")
+    return unit
+
+
+def _compose(content: str, urls: list[str], phones: list[str], image_texts: list[str]) -> str:
+    """What the scanner reads: the message, then links, numbers and image text not already in it."""
+    parts = [content] if content else []
+    extra_urls = [u for u in urls if u not in content]
+    extra_phones = [p for p in phones if p not in content]
+    if extra_urls:
+        parts.append(URLS_MARKER + "\n" + "\n".join(extra_urls))
+    if extra_phones:
+        parts.append(PHONES_MARKER + "\n" + "\n".join(extra_phones))
+    texts = [t for t in image_texts if t]
+    if texts:
+        parts.append(IMAGE_TEXT_MARKER + "\n" + "\n\n".join(texts))
+    return "\n\n".join(parts)
+
+
+def _checked_fields(
+    category: str,
+    content: str,
+    urls: list[str],
+    phones: list[str],
+    contact: dict[str, Any] | None,
+    consent: bool,
+    attachments: Any,
+) -> tuple[str, list[str], list[str], dict[str, str] | None]:
+    """A report's fields cleaned and checked: (content, urls, phones, contact)."""
+    if category not in REPORT_CATEGORIES:
+        raise ValidationFailed(f"Loại phản ánh không hợp lệ: {category!r}.", field="category")
+    content = _clean_text(content or "")
+    if len(content) > tipline.MAX_CONTENT_CHARS:
+        raise ValidationFailed(N_("Nội dung tối đa 10.000 ký tự."), field="content")
+    urls = _clean_list(urls, limit=tipline.MAX_URLS, max_chars=tipline.MAX_URL_CHARS, field="urls")
+    phones = _clean_list(
+        phones, limit=tipline.MAX_PHONES, max_chars=tipline.MAX_PHONE_CHARS, field="phones"
+    )
+    cleaned_contact = _clean_contact(contact)
+    if cleaned_contact and not consent:
+        raise ValidationFailed(
+            N_("Hãy đồng ý với cách sử dụng thông tin liên hệ, hoặc để trống phần liên hệ."),
+            field="consent",
+        )
+    if len(attachments) > tipline.MAX_SCREENSHOTS:
+        raise ValidationFailed(N_("Tối đa 5 ảnh chụp màn hình."), field="screenshots")
+    return content, urls, phones, cleaned_contact
+
+
+def submit_report(
+    session: Session,
+    *,
+    category: str,
+    content: str,
+    urls: list[str],
+    phones: list[str],
+    contact: dict[str, Any] | None,
+    commune: str | None,
+    channel: str = "tipline",
+    idempotency_key: str | None = None,
+    request_sha256: str | None = None,
+    consent: bool = False,
+    actor: User | str | None = None,
+    attachments: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...] = (),
+    store: EvidenceStore | None = None,
+) -> Report:
+    """File one report: item (deduplicated), report with a tracking code, evidence; no commit."""
+    fields = _checked_fields(category, content, urls, phones, contact, consent, attachments)
+    content, urls, phones, cleaned_contact = fields
+    if attachments and store is None:
+        raise ValueError("attachments need an evidence store")
+    if request_sha256 is None:
+        request_sha256 = request_fingerprint(
+            {"category": category, "content": content, "urls": urls, "phones": phones,
+             "contact": cleaned_contact, "commune": commune,
+             "attachments": [hashlib.sha256(d).hexdigest() for _, d in attachments]}
+        )  # fmt: skip
+    if idempotency_key:
+        existing = find_by_idempotency_key(session, idempotency_key)
+        if existing is not None:
+            if existing.request_sha256 != request_sha256:
+                raise Conflict(N_("Khóa Idempotency-Key đã được dùng cho một phản ánh khác."))
+            return existing
+    commune_unit = _commune(session, commune)
+    checked = [images.check_image(data, name) for name, data in attachments]
+    deadline = time.monotonic() + IMAGE_READ_BUDGET_S
+    image_texts = [images.read_image_text(img.data, deadline) for img in checked]
+    item_content = _compose(content, urls, phones, image_texts)
+    if not item_content:
+        raise ValidationFailed(
+            N_("Hãy nhập nội dung, đường link, số điện thoại hoặc gửi ảnh chụp màn hình."),
+            field="content",
+        )
+    item, created = ingest_item(
+        session,
+        channel=channel if channel in ITEM_CHANNELS else "tipline",
+        content=item_content,
+        source_name=TIPLINE_SOURCE,
+        category=category,
+        commune_unit_id=commune_unit.id if commune_unit else None,
+    )
+    now = utcnow()
+    report = Report(
+        tracking_code=_unused_tracking_code(session),
+        item_id=item.id,
+        channel=channel[:16],
+        category=category,
+        content=content,
+        urls=urls,
+        phones=phones,
+        contact=cleaned_contact,
+        contact_consent=bool(cleaned_contact and consent),
+        contact_expires_at=(
+            now + timedelta(days=get_settings().contact_retention_days) if cleaned_contact else None
+        ),
+        commune_unit_id=commune_unit.id if commune_unit else None,
+        reporter_user_id=actor.id if isinstance(actor, User) else None,
+        idempotency_key=idempotency_key,
+        request_sha256=request_sha256,
+        public_state="received",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(report)
+    session.flush()
+    who = actor if actor is not None else channel
+    if store is not None:
+        _keep_report_evidence(session, store, report, item, checked, image_texts, attachments, who)
+    audit.record(
+        session, who, "report.submit", "report", report.id,
+        {"tracking_code": report.tracking_code, "item_id": item.id, "new_item": created,
+         "category": category, "channel": channel, "screenshots": len(checked),
+         "contact": bool(cleaned_contact)},
+    )  # fmt: skip
+    return report
+
+
+def _keep_report_evidence(
+    session: Session,
+    store: EvidenceStore,
+    report: Report,
+    item: Item,
+    checked: list[images.CheckedImage],
+    image_texts: list[str],
+    attachments: Any,
+    actor: User | str,
+) -> None:
+    """The report as received (without contact data, which expires) and every screenshot."""
+    raw = {
+        "tracking_code": report.tracking_code,
+        "received_at": report.created_at.isoformat(),
+        "channel": report.channel,
+        "category": report.category,
+        "content": report.content,
+        "urls": report.urls,
+        "phones": report.phones,
+        "commune_unit_id": report.commune_unit_id,
+    }
+    data = json.dumps(raw, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    origin = f"{report.channel}:{report.tracking_code}"
+    add_evidence(
+        session, store, data, media_type="application/json",
+        name=f"{report.tracking_code}.json", kind="raw_report", origin=origin,
+        item_id=item.id, report_id=report.id, actor=actor,
+    )  # fmt: skip
+    for (name, _), img, text in zip(attachments, checked, image_texts, strict=True):
+        add_evidence(
+            session, store, img.data, media_type=img.media_type, name=name or "anh",
+            kind="screenshot", origin=origin, item_id=item.id, report_id=report.id,
+            actor=actor, extracted_text=text or None,
+        )  # fmt: skip
+
+
+def _unused_tracking_code(session: Session) -> str:
+    for _ in range(10):
+        code = tipline.new_tracking_code()
+        if session.scalar(select(Report.id).where(Report.tracking_code == code)) is None:
+            return code
+    raise RuntimeError("could not draw an unused tracking code")  # 2^40 codes: never in practice
+
+
+def get_report(session: Session, tracking_code: str) -> Report:
+    """The report with this tracking code (typed loosely by a person), or NotFound."""
+    code = tipline.canonical_tracking_code(tracking_code)
+    report = session.scalar(select(Report).where(Report.tracking_code == code)) if code else None
+    if report is None:
+        raise NotFound(N_("Không tìm thấy phản ánh với mã theo dõi này."), field="tracking_code")
+    return report
+
+
+def public_status(session: Session, tracking_code: str) -> dict[str, Any]:
+    """What the reporter may see: state, when it changed and the public outcome; nothing internal."""
+    report = get_report(session, tracking_code)
+    return {
+        "tracking_code": report.tracking_code,
+        "state": report.public_state,
+        "updated_at": report.updated_at.isoformat(),
+        "received_at": report.created_at.isoformat(),
+        "category": report.category,
+        "outcome": report.public_outcome or None,
+    }
+
+
+def count_reports(session: Session, item_id: int) -> int:
+    """How many reports point at the item."""
+    return int(session.scalar(select(func.count(Report.id)).where(Report.item_id == item_id)) or 0)
+
+
+@dataclass
+class ImportResult:
+    """What one bulk import did."""
+
+    imported: int = 0
+    duplicates: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    item_ids: list[int] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return len(self.rejected)
+
+    def summary(self) -> str:
+        """The one line the CLI and the UI print."""
+        return f"imported {self.imported}, duplicates {self.duplicates}, errors {self.errors}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+            "item_ids": self.item_ids,
+            "rejected": [{"line": r.line, "reason": r.reason, "raw": r.raw} for r in self.rejected],
+        }
+
+
+def _refuse_second_import(session: Session, data: bytes, kind: str, filename: str) -> None:
+    """The same file imported twice would count every message twice."""
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = session.scalar(
+        select(Evidence).where(Evidence.blob_sha256 == digest, Evidence.kind == kind).limit(1)
+    )
+    if earlier is not None:
+        raise Conflict(
+            f"Tệp '{filename}' đã được nhập trước đây (chứng cứ #{earlier.id}, "
+            f"{earlier.captured_at:%d/%m/%Y}); không nhập lại.",
+            field="file",
+        )
+
+
+def import_sms_csv(
+    session: Session,
+    store: EvidenceStore,
+    data: bytes,
+    *,
+    filename: str,
+    source_name: str,
+    column: str | None = None,
+    sender_column: str | None = None,
+    time_column: str | None = None,
+    actor: User | str | None = None,
+) -> ImportResult:
+    """Import an operator's complaint export: good rows become items, bad rows come back with reasons."""
+    source_name = source_name.strip()
+    if not source_name:
+        raise ValidationFailed(N_("Hãy ghi rõ nguồn (tên nhà mạng, đơn vị gửi)."), field="source")
+    _refuse_second_import(session, data, "import_file", filename)
+    parsed = sms_csv.parse_sms_csv(
+        data, column=column, sender_column=sender_column, time_column=time_column
+    )
+    result = ImportResult(rejected=list(parsed.rejected))
+    file_evidence = add_evidence(
+        session, store, data, media_type="text/csv", name=filename, kind="import_file",
+        origin=f"sms_csv:{source_name}", actor=actor,
+        note=f"{parsed.encoding}, '{parsed.delimiter}', {len(parsed.rows)} dòng hợp lệ",
+    )  # fmt: skip
+    for row in parsed.rows:
+        item, created = ingest_item(
+            session, channel="sms_csv", content=row.text, source_name=source_name,
+            sender=row.sender, received_at=row.received_at, external_id=row.external_id,
+        )  # fmt: skip
+        if created:
+            result.imported += 1
+            result.item_ids.append(item.id)
+            link_evidence(
+                session, file_evidence.blob_sha256, name=filename, kind="import_row",
+                origin=f"{filename}, dòng {row.line}", item_id=item.id, actor=actor,
+            )  # fmt: skip
+        else:
+            result.duplicates += 1
+    audit.record(
+        session, actor, "intake.import_sms", "evidence", file_evidence.id,
+        {"file": filename, "source": source_name, "imported": result.imported,
+         "duplicates": result.duplicates, "errors": result.errors},
+    )  # fmt: skip
+    return result
+
+
+def import_eml(
+    session: Session,
+    store: EvidenceStore,
+    data: bytes,
+    *,
+    filename: str,
+    actor: User | str | None = None,
+) -> tuple[Item, bool]:
+    """Import one forwarded e-mail: its body is the item, the file and attachments are evidence."""
+    _refuse_second_import(session, data, "email", filename)
+    parsed = email_ingest.parse_eml(data)
+    image_texts: list[str] = []
+    deadline = time.monotonic() + IMAGE_READ_BUDGET_S
+    readable: dict[int, str] = {}
+    for index, attachment in enumerate(parsed.attachments):
+        if images.sniff_image_type(attachment.data) is None:
+            continue
+        try:
+            checked = images.check_image(attachment.data, attachment.name)
+        except ValidationFailed:
+            continue  # still kept as evidence below, just not read
+        text = images.read_image_text(checked.data, deadline)
+        readable[index] = text
+        image_texts.append(text)
+    content = _compose(parsed.body, [], [], image_texts)
+    if not content:
+        raise ValidationFailed(f"E-mail '{filename}' không có nội dung đọc được.", field="file")
+    item, created = ingest_item(
+        session, channel="eml", content=content, source_name="e-mail", sender=parsed.sender,
+        received_at=parsed.sent_at, external_id=parsed.message_id, title=parsed.subject or None,
+    )  # fmt: skip
+    origin = f"eml:{filename}"
+    add_evidence(
+        session, store, data, media_type="message/rfc822", name=filename, kind="email",
+        origin=origin, item_id=item.id, actor=actor,
+    )  # fmt: skip
+    for index, attachment in enumerate(parsed.attachments):
+        add_evidence(
+            session, store, attachment.data, media_type=attachment.media_type,
+            name=attachment.name, kind="attachment", origin=origin, item_id=item.id,
+            actor=actor, extracted_text=readable.get(index) or None,
+        )  # fmt: skip
+    return item, created
+
+
+def import_eml_files(
+    session: Session, store: EvidenceStore, files: list[tuple[str, bytes]], *,
+    actor: User | str | None = None,
+) -> ImportResult:  # fmt: skip
+    """Import many e-mails; a broken one is rejected alone (import_eml checks before it writes)."""
+    result = ImportResult()
+    for number, (name, data) in enumerate(files, start=1):
+        try:
+            item, created = import_eml(session, store, data, filename=name, actor=actor)
+        except (ValidationFailed, Conflict) as exc:
+            result.rejected.append(RejectedRow(number, exc.message, name))
+            continue
+        if created:
+            result.imported += 1
+            result.item_ids.append(item.id)
+        else:
+            result.duplicates += 1
+    return result
+
+
+VERDICT_FILTERS = ("scam", "spam", "ok", "pending")
+
+
+def list_items(
+    session: Session,
+    *,
+    verdict: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[Item], int]:
+    """Items newest first with filters; (page of items, total matching)."""
+    query = select(Item)
+    if verdict == "pending":
+        query = query.where(Item.verdict_label.is_(None))
+    elif verdict in VERDICT_FILTERS:
+        query = query.where(Item.verdict_label == verdict)
+    if channel in ITEM_CHANNELS:
+        query = query.where(Item.channel == channel)
+    if category in REPORT_CATEGORIES:
+        query = query.where(Item.category == category)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    page = max(1, page)
+    rows = session.scalars(
+        query.order_by(Item.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    """One item, or NotFound."""
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"Không tìm thấy nội dung #{item_id}.")
+    return item
+
+
+def reports_for_item(session: Session, item_id: int, limit: int = 500) -> list[Report]:
+    """The item's reports, newest first."""
+    query = select(Report).where(Report.item_id == item_id).order_by(Report.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def cluster_of(session: Session, item: Item, limit: int = 50) -> list[Item]:
+    """Other items in the item's near-duplicate cluster."""
+    head = item.cluster_id or item.id
+    query = (
+        select(Item)
+        .where((Item.id == head) | (Item.cluster_id == head), Item.id != item.id)
+        .order_by(Item.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def reveal_contacts(session: Session, user: User, item_id: int) -> list[Report]:
+    """Reports of the item with contact data, for a user allowed contact.view; each view is audited."""
+    from canhgiac.services.permissions import require
+
+    require(user, "contact.view")
+    now = utcnow()
+    reports = [
+        r for r in reports_for_item(session, item_id)
+        if r.contact and (r.contact_expires_at is None or r.contact_expires_at > now)
+    ]  # fmt: skip
+    for report in reports:
+        audit.record(session, user, "contact.view", "report", report.id,
+                     {"tracking_code": report.tracking_code, "item_id": item_id})  # fmt: skip
+    return reports

@@ -1,0 +1,64 @@
+"""Scanning a stored item: the scanner's verdict and indicators saved on it, then triage."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from canhgiac.db.base import utcnow
+from canhgiac.db.models import Item, ItemIndicator
+from canhgiac.services import audit
+
+if TYPE_CHECKING:
+    from canhgiac.detect.verdict import Verdict
+
+_KIND_MAX = 16
+_VALUE_MAX = 2048
+
+
+class TextScanner(Protocol):
+    """What scanning needs from the scanner (the real one, or a stand-in in tests)."""
+
+    def scan_one(self, text: str, *, sender: str | None = None) -> Verdict: ...
+
+
+def scan_item(session: Session, item: Item, scanner: TextScanner) -> None:
+    """Scan `item`, store its verdict and indicators (replacing earlier ones), then triage it."""
+    verdict = scanner.scan_one(item.content, sender=item.sender)
+    item.verdict_label = verdict.label
+    item.verdict_score = float(verdict.score)
+    item.verdict = verdict.to_dict()
+    item.scanned_at = utcnow()
+    item.scan_state = "done"
+    session.execute(delete(ItemIndicator).where(ItemIndicator.item_id == item.id))
+    seen: set[tuple[str, str]] = set()
+    for indicator in verdict.indicators:
+        key = (indicator.kind[:_KIND_MAX], indicator.value[:_VALUE_MAX])
+        if key in seen:
+            continue
+        seen.add(key)
+        session.add(ItemIndicator(item_id=item.id, kind=key[0], value=key[1]))
+    session.flush()
+    triage = _triage_module()
+    if triage is not None:
+        triage.triage_item(session, item)
+    # Last, so the audit chain's head row stays locked only until the commit that follows.
+    audit.record(
+        session, "system", "item.scan", "item", item.id,
+        {"label": verdict.label, "score": round(float(verdict.score), 4)},
+    )  # fmt: skip
+
+
+def _triage_module() -> ModuleType | None:
+    # Triage is optional at this layer: scanning works (and is tested) before cases exist.
+    name = "canhgiac.services.triage"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None

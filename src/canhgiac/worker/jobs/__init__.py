@@ -1,0 +1,1 @@
+"""Job handlers, one module per area; each registers its kinds with `@job` / `@periodic`."""

@@ -1,0 +1,42 @@
+"""`item.scan`: run the scanner on a stored item."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from canhgiac.db.models import Item
+from canhgiac.services.scanning import TextScanner, scan_item
+from canhgiac.worker.registry import job
+
+logger = logging.getLogger(__name__)
+
+SCANNER_KEY = "scanner"  # Session.info key: a scanner a caller provides (else the default one)
+
+
+def _scanner(session: Session) -> TextScanner:
+    provided = session.info.get(SCANNER_KEY)
+    if provided is not None:
+        scanner: TextScanner = provided
+        return scanner
+    import canhgiac.detect
+
+    factory: Callable[[], TextScanner] | None = getattr(canhgiac.detect, "default_scanner", None)
+    if factory is None:  # the package may not re-export it
+        from canhgiac.detect.scanner import default_scanner
+
+        factory = default_scanner
+    return factory()
+
+
+@job("item.scan", max_attempts=5, timeout_s=60)
+def scan_item_job(session: Session, payload: dict[str, Any]) -> None:
+    """Scan the item `payload["item_id"]`; an item deleted since is nothing to do."""
+    item = session.get(Item, int(payload["item_id"]))
+    if item is None:
+        logger.info("item %s no longer exists; nothing to scan", payload["item_id"])
+        return
+    scan_item(session, item, _scanner(session))
