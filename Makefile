@@ -27,7 +27,7 @@ run: venv
 
 # System packages the tests use (OCR, DNS zone checker, PDF text); installed when we are root.
 PY_DIRS := $(wildcard src tests bench scripts)
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie bind9-utils poppler-utils fonts-liberation2
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie bind9-utils poppler-utils fonts-liberation2 chromium
 sysdeps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
