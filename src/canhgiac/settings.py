@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     signer_name: str = ""
 
     contact_retention_days: int = 365
+    triage_scam_threshold: float = 0.6
+    triage_spam_threshold: float = 0.7
     in_process_worker: bool = True
 
     @model_validator(mode="after")

@@ -37,6 +37,10 @@ def init_cmd(
         typer.echo(f"  địa chỉ:  {settings.base_url}/dang-nhap")
     else:
         typer.echo("CSDL đã sẵn sàng / database up to date.")
+    if result.demo_accounts:
+        typer.echo("Tài khoản minh họa (chỉ hiển thị một lần) / demo accounts (shown once):")
+        for email, role, password in result.demo_accounts:
+            typer.echo(f"  {role:<13} {email:<24} {password}")
 
 
 def serve_cmd(

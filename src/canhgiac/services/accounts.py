@@ -65,7 +65,7 @@ def get_user(session: Session, email: str) -> User:
 
 def create_user(
     session: Session,
-    actor: User | None,
+    actor: User | str | None,
     *,
     email: str,
     name: str,

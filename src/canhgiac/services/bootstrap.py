@@ -26,7 +26,6 @@ SEEDERS: tuple[str, ...] = (
     "canhgiac.services.recipients:seed_recipients",
     "canhgiac.services.claims_kb:seed_claims",
 )
-DEMO_SEEDERS: tuple[str, ...] = ("canhgiac.services.demo:load_demo",)
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,7 @@ class InitResult:
     units_added: int
     admin_email: str | None
     admin_password: str | None
+    demo_accounts: list[tuple[str, str, str]]  # (e-mail, role, password), only when just created
 
 
 def _resolve(spec: str) -> Callable[..., object] | None:
@@ -80,7 +80,15 @@ def initialise(
                 password=admin_pw,
             )
             admin_email = ADMIN_EMAIL
+    demo_accounts: list[tuple[str, str, str]] = []
     if demo:
+        from canhgiac.services.demo import load_demo
+
         with session_scope(engine) as session:
-            run_seeders(session, DEMO_SEEDERS)
-    return InitResult(units_added=added, admin_email=admin_email, admin_password=admin_pw)
+            demo_accounts = [(a.email, a.role, pw) for a, pw in load_demo(session)]
+    return InitResult(
+        units_added=added,
+        admin_email=admin_email,
+        admin_password=admin_pw,
+        demo_accounts=demo_accounts,
+    )
