@@ -23,7 +23,7 @@ Admin = Annotated[User, Depends(allowed("unit.manage"))]
 def _page(request: Request, db: DbSession, **extra: object) -> HTMLResponse:
     people = db.scalars(select(User).order_by(User.email)).all()
     tokens = db.scalars(select(ApiToken).order_by(ApiToken.created_at.desc()).limit(200)).all()
-    context = {
+    context: dict[str, object] = {
         "units": units.list_units(db),
         "people": people,
         "tokens": tokens,
