@@ -9,6 +9,7 @@ own importer reads it back. Every Indicator also carries ``x_canhgiac_kind``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -96,4 +97,7 @@ def to_stix_bundle(records: Iterable[IndicatorRecord], meta: ExportMeta) -> str:
         id=f"bundle--{stable_uuid('stix-bundle', meta.producer, meta.generated_at.isoformat())}",
         allow_custom=True,
     )
-    return str(bundle.serialize(pretty=True, ensure_ascii=False))
+    # stix2's pretty printer re-sorts every object's keys with a quadratic cost (1,000 records
+    # took 24 s); serialise compactly and indent with the json module instead.
+    compact = json.loads(bundle.serialize(pretty=False))
+    return json.dumps(compact, indent=4, ensure_ascii=False)

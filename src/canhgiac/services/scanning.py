@@ -6,7 +6,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
@@ -62,3 +62,30 @@ def _triage_module() -> ModuleType | None:
         if exc.name != name:
             raise
         return None
+
+
+# The district's own block/allow-lists and known false claims change while workers run; a scanner
+# built from them is reused for this long, then rebuilt from the database.
+DISTRICT_SCANNER_TTL_S = 120.0
+_district: dict[str, tuple[float, TextScanner]] = {}
+
+
+def district_scanner(session: Session) -> TextScanner:
+    """The shipped scanner plus this database's block/allow-lists and known false claims."""
+    import time
+
+    from canhgiac.detect.scanner import Scanner
+    from canhgiac.services import claims_kb, indicators
+
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    cached = _district.get(key)
+    if cached is not None and now - cached[0] < DISTRICT_SCANNER_TTL_S:
+        return cached[1]
+    scanner = Scanner(
+        lists=indicators.build_lists(session), claim_matcher=claims_kb.matcher_for(session)
+    )
+    _district[key] = (now, scanner)
+    return scanner

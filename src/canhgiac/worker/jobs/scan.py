@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from canhgiac.db.models import Item
-from canhgiac.services.scanning import TextScanner, scan_item
+from canhgiac.services.scanning import TextScanner, district_scanner, scan_item
 from canhgiac.worker.registry import job
 
 logger = logging.getLogger(__name__)
@@ -22,14 +21,7 @@ def _scanner(session: Session) -> TextScanner:
     if provided is not None:
         scanner: TextScanner = provided
         return scanner
-    import canhgiac.detect
-
-    factory: Callable[[], TextScanner] | None = getattr(canhgiac.detect, "default_scanner", None)
-    if factory is None:  # the package may not re-export it
-        from canhgiac.detect.scanner import default_scanner
-
-        factory = default_scanner
-    return factory()
+    return district_scanner(session)
 
 
 @job("item.scan", max_attempts=5, timeout_s=60)
