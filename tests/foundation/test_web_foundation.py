@@ -138,3 +138,17 @@ def test_login_is_audited_only_on_changes(client: TestClient, make_user, seeded:
     before = seeded.scalar(select(func.count()).select_from(AuditEntry))
     client.get("/healthz")
     assert seeded.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_main_menu_follows_role(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    coordinator = make_user("coordinator")
+    login(client, coordinator.email)
+    page = client.get("/").text
+    for path in ("/vu-viec", "/noi-dung", "/ke-hoach", "/van-ban-de-nghi"):
+        assert f'href="{path}"' in page
+    assert 'href="/quan-tri"' not in page
+    client.cookies.clear()
+    viewer = make_user("viewer")
+    login(client, viewer.email)
+    page = client.get("/").text
+    assert 'href="/vu-viec"' in page and 'href="/noi-dung"' not in page

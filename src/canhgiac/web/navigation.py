@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
-from starlette.routing import Route
 
 from canhgiac.db.models import User
 from canhgiac.i18n import N_
 from canhgiac.services.permissions import can
+from canhgiac.web.routes import iter_routes
 
 
 @dataclass(frozen=True)
@@ -37,5 +37,5 @@ def nav_for(request: Request, user: User | None) -> list[NavItem]:
     """Menu entries for this user on this app."""
     if user is None:
         return []
-    paths = {r.path for r in request.app.routes if isinstance(r, Route)}
+    paths = {r.path for r in iter_routes(request.app.routes)}
     return [item for item in NAV_ITEMS if item.path in paths and can(user, item.action)]
