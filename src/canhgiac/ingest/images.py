@@ -6,13 +6,14 @@ import io
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from canhgiac.errors import ValidationFailed
 from canhgiac.i18n import N_
@@ -68,7 +69,7 @@ def check_image(data: bytes, name: str = "") -> CheckedImage:
                 width, height = img.size
                 if width * height > MAX_IMAGE_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
-                img.load()  # a full decode catches truncated and corrupt files
+                _strict_load(img)  # a full decode catches truncated and corrupt files
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationFailed(
             f"Ảnh '{label}' có kích thước điểm ảnh quá lớn (nghi là ảnh độc hại).",
@@ -79,6 +80,21 @@ def check_image(data: bytes, name: str = "") -> CheckedImage:
             f"Ảnh '{label}' bị hỏng hoặc không đọc được.", field="screenshots"
         ) from exc
     return CheckedImage(data, kind, MEDIA_TYPES[kind], width, height)
+
+
+_strict_lock = threading.Lock()
+
+
+def _strict_load(img: Image.Image) -> None:
+    """Decode fully, refusing truncated data even if another library (WeasyPrint does, on import)
+    switched Pillow to tolerate it process-wide."""
+    with _strict_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            img.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 @lru_cache(maxsize=1)
