@@ -10,9 +10,11 @@ compiled cache is a JSON header followed by newline-joined UTF-8 blobs: it loads
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +59,22 @@ def _public_suffixes() -> frozenset[str]:
         if idna:
             names.add(idna)
     return frozenset(names)
+
+
+# Every hit kept in a batch's result list is a new tracked object, so the cyclic collector runs
+# again and again over all of them (a batch with 40 % hits ran at half speed). The loop makes no
+# reference cycles, so there is nothing for the collector to find while it is paused; it is
+# resumed afterwards unless something else had turned it off.
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the duration of the block."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _normalize_domain(value: str) -> str | None:
@@ -186,6 +204,27 @@ class ListIndex:
         if kind == "email":
             return self.lookup("domain", value.rpartition("@")[2])
         return None
+
+    def lookup_many(self, kind: str, values: Sequence[str]) -> list[ListHit | None]:
+        """`lookup` for each value, in order; domains take a tight loop without per-call costs."""
+        if kind != "domain":
+            lookup = self.lookup
+            return [lookup(kind, value) for value in values]
+        domains = self._domains
+        hit = self._hit
+        out: list[ListHit | None] = []
+        append = out.append
+        with _collector_paused():
+            for value in values:
+                host = value if value.islower() or not value else value.lower()
+                while "." in host:
+                    if host in domains:
+                        append(hit("domain", host))
+                        break
+                    host = host.partition(".")[2]
+                else:
+                    append(None)
+        return out
 
     def _hit(self, kind: str, matched: str) -> ListHit:
         groups = self._groups[kind]

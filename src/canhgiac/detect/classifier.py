@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,13 @@ import joblib
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 __all__ = [
     "TEXT_MODEL_FILE",
@@ -71,12 +74,31 @@ def _word_table() -> NDArray[np.bool_]:
 
 
 def _powers(n: int, base: np.uint64) -> NDArray[np.uint64]:
-    out = np.empty(n, dtype=np.uint64)
-    out[0] = 1
-    if n > 1:
-        out[1:] = base
-        np.cumprod(out, out=out)
-    return out
+    """base**0 .. base**(n-1) modulo 2**64, sliced from a cached table that grows as needed."""
+    table = _POWERS.get(int(base))
+    if table is None or len(table) < n:
+        size = max(n, 2 * len(table) if table is not None else 1 << 16)
+        table = np.empty(size, dtype=np.uint64)
+        table[0] = 1
+        if size > 1:
+            table[1:] = base
+            np.cumprod(table, out=table)
+        table.flags.writeable = False
+        _POWERS[int(base)] = table
+    return table[:n]
+
+
+_POWERS: dict[int, NDArray[np.uint64]] = {}
+
+
+def _count_sorted(cells: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """np.unique(cells, return_counts=True) without its generic overhead."""
+    cells = np.sort(cells)
+    first = np.empty(len(cells), dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(cells[1:], cells[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return cells[starts], np.diff(np.append(starts, len(cells)))
 
 
 def _finish(h: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -153,7 +175,7 @@ class NgramHasher(BaseEstimator, TransformerMixin):
         cells = np.concatenate(rows) << np.int64(bits)
         cells |= (_finish(np.concatenate(cols)) & mask).astype(np.int64)
         # Sorting the (row, column) cells once gives canonical CSR with duplicates summed.
-        cells, counts = np.unique(cells, return_counts=True)
+        cells, counts = _count_sorted(cells)
         row_of = cells >> np.int64(bits)
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(np.bincount(row_of, minlength=len(docs)), out=indptr[1:])
@@ -208,19 +230,64 @@ def build_text_pipeline(n_features: int = 2**18, c: float = 16.0) -> Pipeline:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _LinearParts:
+    """The fitted arrays of our own pipeline shape, for inference without sklearn's checks."""
+
+    pipeline: Pipeline
+    hasher: NgramHasher
+    idf: NDArray[np.float64] | None
+    sublinear: bool
+    coef: NDArray[np.float64]
+    intercept: NDArray[np.float64]
+
+
+def _linear_parts(pipeline: Pipeline) -> _LinearParts | None:
+    """The arrays of a fitted NgramHasher -> TfidfTransformer(l2) -> binary LogisticRegression."""
+    steps = [step for _, step in getattr(pipeline, "steps", ())]
+    if len(steps) != 3:
+        return None
+    hasher, tfidf, logreg = steps
+    if not (
+        type(hasher) is NgramHasher
+        and type(tfidf) is TfidfTransformer
+        and type(logreg) is LogisticRegression
+        and tfidf.norm == "l2"
+        and hasattr(logreg, "coef_")
+        and len(logreg.classes_) == 2
+        and logreg.coef_.shape == (1, hasher.n_features)
+    ):
+        return None
+    idf = np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None
+    return _LinearParts(
+        pipeline, hasher, idf, bool(tfidf.sublinear_tf), logreg.coef_, logreg.intercept_
+    )
+
+
 class TextClassifier:
     """A trained text pipeline; `predict_proba` gives P(harmful) for folded messages."""
 
     def __init__(self, pipeline: Pipeline, name: str = "text_model") -> None:
         self.pipeline = pipeline
         self.name = name
+        self._parts: _LinearParts | None = None
 
     def predict_proba(self, folded: Sequence[str]) -> NDArray[np.float64]:
         """P(harmful) for each folded message, in order."""
         if not len(folded):
             return np.zeros(0)
-        proba: NDArray[np.float64] = self.pipeline.predict_proba(list(folded))[:, 1]
-        return proba
+        parts = self._parts
+        # Taken again when the pipeline is replaced or refitted (a refit makes a new coef_).
+        if (
+            parts is None
+            or parts.pipeline is not self.pipeline
+            or parts.coef is not getattr(self.pipeline.steps[-1][1], "coef_", None)
+        ):
+            parts = self._parts = _linear_parts(self.pipeline)
+        if parts is None:
+            proba: NDArray[np.float64] = self.pipeline.predict_proba(list(folded))[:, 1]
+            return proba
+        return _predict_linear(parts, folded)
 
     def save(self, path: Path) -> None:
         """Write the pipeline with joblib (compressed)."""
@@ -231,6 +298,26 @@ class TextClassifier:
         """Read a pipeline written by `save`."""
         payload = load_trusted(path)
         return cls(payload["pipeline"], name=payload["name"])
+
+
+def _predict_linear(parts: _LinearParts, folded: Sequence[str]) -> NDArray[np.float64]:
+    """The pipeline's predict_proba, step for step with the same primitives, minus the checks.
+
+    scikit-learn validates its input on every call, which costs more than the arithmetic for a
+    single message (scan_one); the operations and their order are those of
+    TfidfTransformer.transform, normalize(norm="l2") and LogisticRegression.predict_proba, so the
+    probabilities are bit for bit the same.
+    """
+    x = parts.hasher.transform(folded)
+    if parts.sublinear:
+        np.log(x.data, x.data)
+        x.data += 1.0
+    if parts.idf is not None:
+        x.data *= parts.idf[x.indices]
+    inplace_csr_row_normalize_l2(x)
+    scores = np.asarray(x @ parts.coef.T) + parts.intercept
+    proba: NDArray[np.float64] = expit(scores.reshape(-1))
+    return proba
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -73,15 +73,15 @@ class RuleHit:
     matched: tuple[str, ...]
 
 
-@dataclass(slots=True)
 class _State:
-    any: dict[str, tuple[int, int]] = field(default_factory=dict)
-    groups: dict[int, tuple[int, int]] = field(default_factory=dict)
-    vetoed: bool = False
+    """What one rule has seen so far in one message (a plain class: made for every hit rule)."""
 
+    __slots__ = ("any", "groups", "vetoed")
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum()
+    def __init__(self) -> None:
+        self.any: dict[str, tuple[int, int]] = {}
+        self.groups: dict[int, tuple[int, int]] = {}
+        self.vetoed = False
 
 
 class RuleSet:
@@ -94,8 +94,15 @@ class RuleSet:
                 raise RuleError(f"duplicate rule id {rule.id!r}")
             seen.add(rule.id)
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self._with_regex = tuple(i for i, r in enumerate(self.rules) if r.regexes)
+        # Rules that may fire on their regexes alone, without any keyword: only these are
+        # evaluated on every message; other rules only when one of their keywords occurs.
+        self._with_regex = tuple(
+            i
+            for i, r in enumerate(self.rules)
+            if r.regexes and not r.all and len(r.regexes) >= r.min_hits
+        )
         self._automaton = self._build()
+        self._has_keywords = len(self._automaton) > 0
 
     def _build(self) -> Any:
         payload: dict[str, list[tuple[int, int]]] = {}
@@ -112,7 +119,9 @@ class RuleSet:
             if not key:
                 raise RuleError(f"empty keyword {word!r}")
             existing = automaton.get(key, None)
-            entries = [(word, idx, slot) for idx, slot in targets]
+            # Whether the keyword may run into letters on its left / right ("*" at that end).
+            star_left, star_right = word.startswith("*"), word.endswith("*")
+            entries = [(word, idx, slot, star_left, star_right) for idx, slot in targets]
             if existing is not None:
                 entries = list(existing[1]) + entries
             automaton.add_word(key, (len(key), tuple(entries)))
@@ -139,31 +148,38 @@ class RuleSet:
             # A bare domain is a link as far as rules go: "vao vcb-xacthuc.com" asks for a visit.
             indicator_kinds = indicator_kinds | {"url"}
         states: dict[int, _State] = {}
-        if len(self._automaton):
-            n = len(folded)
+        if self._has_keywords:
+            last = len(folded) - 1
             for end, (size, entries) in self._automaton.iter(folded):
                 start = end - size + 1
-                left_ok = start == 0 or not _is_word_char(folded[start - 1])
-                right_ok = end + 1 >= n or not _is_word_char(folded[end + 1])
-                for word, idx, slot in entries:
-                    if not (left_ok or word.startswith("*")):
-                        continue
-                    if not (right_ok or word.endswith("*")):
+                left_ok = start == 0 or not folded[start - 1].isalnum()
+                right_ok = end >= last or not folded[end + 1].isalnum()
+                span = (start, end + 1)
+                whole_word = left_ok and right_ok
+                for word, idx, slot, star_left, star_right in entries:
+                    if not (whole_word or ((left_ok or star_left) and (right_ok or star_right))):
                         continue
                     state = states.get(idx)
                     if state is None:
                         state = states[idx] = _State()
                     if slot == _ANY:
-                        state.any.setdefault(word, (start, end + 1))
+                        state.any.setdefault(word, span)
                     elif slot == _UNLESS:
                         state.vetoed = True
                     else:
-                        state.groups.setdefault(slot, (start, end + 1))
+                        state.groups.setdefault(slot, span)
         for idx in self._with_regex:
             states.setdefault(idx, _State())
         hits: list[RuleHit] = []
+        rules = self.rules
         for idx, state in states.items():
-            hit = self._evaluate(self.rules[idx], state, folded, indicator_kinds)
+            rule = rules[idx]
+            # Most keyword hits belong to rules that do not fire: reject those without a call.
+            if state.vetoed or len(state.groups) < len(rule.all):
+                continue
+            if not rule.regexes and len(state.any) < rule.min_hits:
+                continue
+            hit = self._evaluate(rule, state, folded, indicator_kinds)
             if hit is not None:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
@@ -178,7 +194,8 @@ class RuleSet:
         if rule.requires and not indicator_kinds.intersection(rule.requires):
             return None
         pool = dict(state.any)
-        if rule.regexes and len(pool) < rule.min_hits:
+        # Each regex adds at most one entry: skip them when even all of them cannot reach min_hits.
+        if rule.regexes and len(pool) < rule.min_hits <= len(pool) + len(rule.regexes):
             for pattern in rule.regexes:
                 found = pattern.search(folded)
                 if found:

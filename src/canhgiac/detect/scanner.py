@@ -449,6 +449,8 @@ class Scanner:
 
     @staticmethod
     def _conclude(ev: _Evidence, lifted: set[int], indicators: tuple[Indicator, ...]) -> Verdict:
+        if not ev.reasons:  # most ordinary messages: nothing to weigh
+            return Verdict("ok", 0.0, (), indicators, ())
         scam_w: list[float] = []
         spam_w: list[float] = []
         spam_rules_w: list[float] = []

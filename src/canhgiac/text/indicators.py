@@ -71,6 +71,12 @@ def to_idna(host: str) -> str | None:
         return None
     if host.isascii():
         return host
+    return _idna(host)
+
+
+# The idna codec is pure Python and slow; the same non-ASCII words come back again and again.
+@lru_cache(maxsize=16384)
+def _idna(host: str) -> str | None:
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -317,7 +323,8 @@ def _find_urls(text: str, taken: list[tuple[int, int]]) -> list[Indicator]:
 
 # Digit groups joined by single separators. The pattern starts with a digit so that the scan
 # skips text quickly; the "+" / "(+84)" prefix and the word boundaries are checked around it.
-_DIGIT_RUN = re.compile(r"\d+(?:[ .\-,]\d+)*")
+# The look-ahead drops most runs too short to matter (amounts, codes) inside the regex engine.
+_DIGIT_RUN = re.compile(r"\d(?=[\d .\-,]{7})\d*(?:[ .\-,]\d+)*")
 _RUN_PREFIX = re.compile(r"(?:\(\+?84\)\s?|\+)$")
 _DIGITS = re.compile(r"\d+")
 
@@ -412,7 +419,9 @@ def _find_phones(text: str) -> list[Indicator]:
 
 
 # Short codes (4-5 digits) only where the words before them say so: "soạn ... gửi 9029".
-_SHORT_NUM = re.compile(r"(?<![\d.,])\d{4,5}(?![\d]|[.,]\d|\w)")
+# Patterns that start with a look-behind are tried at every position; starting with the digit
+# (and checking the character before it right after) lets the engine skip straight to digits.
+_SHORT_NUM = re.compile(r"\d(?<![\d.,]\d)\d{3,4}(?![\d]|[.,]\d|\w)")
 _SHORTCODE_BEFORE = re.compile(
     r"\b(?:gui(?: den| toi)?|nhan(?: tin)? (?:den|toi)|dau so|tong dai|goi|call|sms|hotline"
     r"|lien he)\s*:?\s*$"
@@ -463,7 +472,7 @@ _BANK_RE = re.compile(r"\b" + trie_pattern(list(_BANK_ALIAS)) + r"\b")
 _ACCOUNT_WORDS = re.compile(
     r"\b(?:so tai khoan|tai khoan|chuyen khoan|account|acc|ngan hang|nhan tien|chu tk)\b"
 )
-_ACCOUNT_RE = re.compile(r"(?<![\d.,])(?:\d{6,19}|\d{3,4}(?:[ \-]\d{3,4}){1,4})(?![\d]|[.,]\d)")
+_ACCOUNT_RE = re.compile(r"\d(?<![\d.,]\d)(?:\d{5,18}|\d{2,3}(?:[ \-]\d{3,4}){1,4})(?![\d]|[.,]\d)")
 _AMOUNT_AFTER = re.compile(r"\s*(?:d|dong|vnd|k|tr|trieu|nghin|ngan|usd|\$|%)(?!\w)")
 # One-time codes and passwords sit next to "tài khoản" too ("mã OTP tài khoản của bạn là ...").
 _NOT_ACCOUNT_BEFORE = re.compile(r"\b(?:otp|ma xac (?:thuc|nhan)|mat khau|pin)\b|\bma\W*$")
@@ -523,8 +532,14 @@ def _find_shortcodes(norm: Normalized) -> list[Indicator]:
 
 
 # Every host name has a dot followed by a letter; IP links have a scheme or a port or a path.
-_URL_HINT = re.compile(_DOT + r"[^\W\d_]|//|\d\.\d{1,3}[/:]", re.IGNORECASE)
+# Each branch starts with a literal so that the engine skips to ".", "[", "(", "{" and "/".
+_URL_HINT = re.compile(
+    r"\.(?:[^\W\d_]|(?<=\d\.)\d{1,3}[/:])|\[(?:\.|dot)\][^\W\d_]|\((?:\.|dot)\)[^\W\d_]"
+    r"|\{(?:\.|dot)\}[^\W\d_]|//",
+    re.IGNORECASE,
+)
 _INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLE))) + "]")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 _ANY_DIGIT = re.compile(r"\d")
 
 
@@ -533,7 +548,7 @@ def _without_invisible(text: str) -> tuple[str, list[int] | None]:
     if not _INVISIBLE_RE.search(text):
         return text, None
     keep = [i for i, ch in enumerate(text) if ch not in INVISIBLE]
-    return "".join(text[i] for i in keep), [*keep, len(text)]
+    return text.translate(_DROP_INVISIBLE), [*keep, len(text)]
 
 
 def _remap(ind: Indicator, original: str, pos: list[int] | None) -> Indicator:
@@ -572,6 +587,8 @@ def extract_indicators(text: str, normalized: Normalized | None = None) -> list[
             if ind.kind == "shortcode" and any(a < ind.end and ind.start < b for a, b in taken):
                 continue
             found.append(ind)
+    if len(found) < 2:
+        return found
     found.sort(key=lambda i: (i.start, i.end))
     seen: set[tuple[str, str]] = set()
     unique = []

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress
 
 from canhgiac.text.homoglyphs import CONFUSABLES, INVISIBLE, LEET
@@ -124,16 +125,28 @@ _TEXT_TABLE = _LazyTable(_text_char)
 
 
 def _text_hint() -> re.Pattern[str]:
-    """Every character that `_text_char` changes, so most messages can skip the translation."""
+    """Every BMP character that `_text_char` changes, so most messages skip the translation."""
     format_chars = [chr(c) for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == "Cf"]
     chars = "".join(sorted({*INVISIBLE, *CONFUSABLES, *format_chars}))
     return re.compile(
-        "[" + re.escape(chars) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-        "\uff01-\uff5e\u2460-\u24ff\U00010000-\U0010ffff]"
+        "[" + re.escape(chars) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\uff01-\uff5e\u2460-\u24ff]"
     )
 
 
 _TEXT_HINT = _text_hint()
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _text_changes(text: str) -> bool:
+    """True when `text.translate(_TEXT_TABLE)` would change `text`."""
+    if _TEXT_HINT.search(text):
+        return True
+    # Emoji (common in spam) are astral and almost never change: check those few characters
+    # one by one instead of sending every message with an emoji through the translation.
+    table = _TEXT_TABLE
+    return any(table[ord(ch)] != ch for ch in _ASTRAL.findall(text))
+
+
 _FOLD_TABLE = _LazyTable(_fold_char)
 _PLAIN_TABLE = _LazyTable(_plain_char)
 
@@ -183,37 +196,56 @@ Offsets = list[int]
 
 def _align(src: str, rep: str, src_offs: Offsets) -> Offsets:
     """Offsets for a replacement: matching characters keep theirs, others take the nearest."""
-    out: Offsets = []
+    return [src_offs[k] for k in _alignment(src, rep)]
+
+
+# Cached: the same teencode words and spaced-out words come back in message after message.
+@lru_cache(maxsize=4096)
+def _alignment(src: str, rep: str) -> tuple[int, ...]:
+    """For each character of `rep`, the index in `src` whose offset it takes."""
+    out: list[int] = []
     j = 0
     last = len(src) - 1
     for ch in rep:
         k = src.find(ch, j)
         if k >= 0:
-            out.append(src_offs[k])
+            out.append(k)
             j = k + 1
         else:
-            out.append(src_offs[min(j, last)])
-    return out
+            out.append(min(j, last))
+    return tuple(out)
 
 
 def _sub(
     s: str, offs: Offsets | None, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
 ) -> tuple[str, Offsets | None]:
     """re.sub that also rewrites the offsets list (None means the identity map)."""
+    return _sub_matches(s, offs, pattern.finditer(s), repl)
+
+
+def _sub_matches(
+    s: str,
+    offs: Offsets | None,
+    matches: Iterable[re.Match[str]],
+    repl: Callable[[re.Match[str]], str],
+    group: int = 0,
+) -> tuple[str, Offsets | None]:
+    """Replace `group` of each match (in order, not overlapping) and rewrite the offsets."""
     parts: list[str] = []
     new_offs: Offsets = []
     pos = 0
-    for m in pattern.finditer(s):
+    for m in matches:
         rep = repl(m)
-        if rep == m.group():
+        old = m.group(group)
+        if rep == old:
             continue
         if offs is None:
             offs = list(range(len(s)))
-        a, b = m.span()
+        a, b = m.span(group)
         parts.append(s[pos:a])
         new_offs.extend(offs[pos:a])
         parts.append(rep)
-        new_offs.extend(_align(m.group(), rep, offs[a:b]))
+        new_offs.extend(_align(old, rep, offs[a:b]))
         pos = b
     if not parts:
         return s, offs
@@ -223,8 +255,9 @@ def _sub(
     return "".join(parts), new_offs
 
 
-# "GlAY", "SlNH", "GOl": a lower-case L standing in for an upper-case I.
-_CAPS_L_HINT = re.compile(r"[A-Z]l|l[A-Z]")
+# "GlAY", "SlNH", "GOl": a lower-case L standing in for an upper-case I. The hint starts with the
+# literal "l" so that the regex engine skips to each "l" instead of trying every position.
+_CAPS_L_HINT = re.compile(r"l(?:(?<=[A-Z]l)|(?=[A-Z]))")
 _WORD_WITH_L = re.compile(r"[^\W_]*l[^\W_]*")
 
 
@@ -245,7 +278,8 @@ def _fix_caps_l(m: re.Match[str]) -> str:
     return "".join(out)
 
 
-_LEET_HINT = re.compile(r"[a-z][0-9$]|[0-9$][a-z]")
+# A digit (or "$") next to a letter; it starts on the digit for the same reason as _CAPS_L_HINT.
+_LEET_HINT = re.compile(r"[0-9$](?:(?<=[a-z][0-9$])|(?=[a-z]))")
 _TOKEN_TAIL = re.compile(r"[\w$]*")
 _LEET_CHARS = frozenset(LEET) - {"@"}  # "@" stays: it belongs to e-mail addresses
 
@@ -270,6 +304,7 @@ def _fold_leet_all(s: str) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def _fold_leet(tok: str) -> str:
     letters = sum(c.isalpha() for c in tok)
     if not letters or letters == len(tok):
@@ -293,36 +328,99 @@ def _fold_leet(tok: str) -> str:
 # Three or more single letters separated by one space, dot, dash or underscore: "l.u.a", "n h a n".
 # The separator must be the same along the run, so "l.u.a d.a.o" gives two words.
 _SPACED = re.compile(r"(?<![^\W_])[^\W\d_]([ .\-_])[^\W\d_](?:\1[^\W\d_])+(?![^\W_])")
-_SPACED_HINT = re.compile(r"(?<![^\W_])[^\W\d_]([ .\-_])[^\W\d_]\1[^\W\d_](?![^\W_])")
+# The hint (a yes/no test) starts on the separator: the engine then only tries spaces and dots.
+_SPACED_HINT = re.compile(r"([ .\-_])(?<=[^\W\d_].)(?<![^\W_]..)[^\W\d_]\1[^\W\d_](?![^\W_])")
 _SEPARATORS = str.maketrans("", "", " .-_")
 
 
-# Not after "(" either: "100(K)" is an amount, not "không".
-_TEEN_RE = re.compile(r"(?<![\w@/.\-(])" + trie_pattern(list(TEENCODE)) + r"(?![\w@/]|[.\-:]\w)")
+# A teencode word stands alone: not after a word character, "@", "/", ".", "-" or "(" ("100(K)"
+# is an amount, not "không"), and not before a word character, "@", "/" or ".x" / "-x" / ":x".
+_TEEN_WORD = "(" + trie_pattern(list(TEENCODE)) + r")(?![\w@/]|[.\-:]\w)"
+_TEEN_RE = re.compile(r"(?<![\w@/.\-(])" + _TEEN_WORD)
+# The same, split for speed: at the very start, or right after the character that allows it.
+# Starting on that character (mostly spaces) lets the engine skip over the letters of words.
+_TEEN_AT_START = re.compile(_TEEN_WORD)
+_TEEN_AFTER = re.compile(r"[^\w@/.\-(]" + _TEEN_WORD)
 
-_WS_HINT = re.compile(r"[^\S ]|  |^ | $")
-_WS_RE = re.compile(r"\s+")
+
+def _teen_matches(s: str) -> Iterable[re.Match[str]]:
+    """The matches of _TEEN_RE, each with the word as group 1."""
+    first = _TEEN_AT_START.match(s)
+    if first is None:
+        return _TEEN_AFTER.finditer(s)
+    return [first, *_TEEN_AFTER.finditer(s, first.end())]
+
+
+_OTHER_SPACE = re.compile(r"[^\S ]")
+# Whole whitespace runs that must change: two or more characters, a character other than a
+# space, or a space at either end. Single spaces between words (most runs) are never visited.
+_WS_RE = re.compile(r"\s{2,}|[^\S ]|^ | $")
+# The same for ASCII folded text, whose only whitespace is the space (tabs and newlines fold to
+# spaces, other controls are dropped); starting with a literal space makes the scan cheap.
+_WS_RE_ASCII = re.compile(r" (?: +|(?<=^ )|(?=$))")
+
+
+def _needs_ws_fix(s: str) -> bool:
+    """True when there is whitespace other than single spaces between words."""
+    return s[:1] == " " or s[-1:] == " " or "  " in s or _OTHER_SPACE.search(s) is not None
+
+
+def _fold_table(s: str) -> str:
+    """`s.translate(_FOLD_TABLE)`; printable ASCII (half of all SMS) only needs lower-casing."""
+    if s.isascii() and s.isprintable():
+        return s.lower()
+    return s.translate(_FOLD_TABLE)
+
+
+# Characters that always fold to one character (printable ASCII, Latin letters with diacritics,
+# Vietnamese precomposed letters): only the others can be dropped, and they are rare.
+_NEVER_DROPPED = "\t\n\r\x20-\x7e\xa0-\xac\xae-\u024f\u1e00-\u1eff"
+_MAYBE_DROPPED = re.compile("[^" + _NEVER_DROPPED + "]")
+
+
+def _kept_indices(s: str) -> Offsets:
+    """Indices of the characters of `s` that `_FOLD_TABLE` keeps (maps to a character)."""
+    table = _FOLD_TABLE
+    out: Offsets = []
+    pos = 0
+    for m in _MAYBE_DROPPED.finditer(s):
+        i = m.start()
+        if not table[ord(s[i])]:
+            out.extend(range(pos, i))
+            pos = i + 1
+    out.extend(range(pos, len(s)))
+    return out
+
+
+def _expand_teen(m: re.Match[str]) -> str:
+    return TEENCODE[m.group(1)]
 
 
 def _fold_with_offsets(original: str) -> tuple[str, Offsets | None]:
     s = original
     if _CAPS_L_HINT.search(s):
         s = _WORD_WITH_L.sub(_fix_caps_l, s)  # same length: offsets unchanged
-    folded = s.translate(_FOLD_TABLE)
+    folded = _fold_table(s)
     offs: Offsets | None = None
     if len(folded) != len(s):  # some characters were dropped: keep the indices of the others
-        offs = list(compress(range(len(s)), map(_FOLD_TABLE.__getitem__, map(ord, s))))
+        dropped = len(s) - len(folded)
+        # A few dropped characters (an emoji joiner): visit only the candidates. Many (text in
+        # decomposed form, every letter followed by its marks): one pass over all characters.
+        if dropped * 8 < len(s):
+            offs = _kept_indices(s)
+        else:
+            offs = list(compress(range(len(s)), map(_FOLD_TABLE.__getitem__, map(ord, s))))
     folded = _fold_leet_all(folded)  # same length: offsets unchanged
     if _SPACED_HINT.search(folded):
         folded, offs = _sub(folded, offs, _SPACED, lambda m: m.group().translate(_SEPARATORS))
-    folded, offs = _sub(folded, offs, _TEEN_RE, lambda m: TEENCODE[m.group()])
-    if _WS_HINT.search(folded):
+    folded, offs = _sub_matches(folded, offs, _teen_matches(folded), _expand_teen, group=1)
+    if _needs_ws_fix(folded):
         end = len(folded)
 
         def ws(m: re.Match[str]) -> str:
             return "" if m.start() == 0 or m.end() == end else " "
 
-        folded, offs = _sub(folded, offs, _WS_RE, ws)
+        folded, offs = _sub(folded, offs, _WS_RE_ASCII if folded.isascii() else _WS_RE, ws)
     return folded, offs
 
 
@@ -341,12 +439,22 @@ def strip_diacritics(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_PLAIN_TABLE)
 
 
+# Identity offsets for messages that fold without dropping characters, sliced (a copy in C)
+# instead of being built from a range each time.
+_IDENTITY = tuple(range(4097))
+
+
 def normalize(text: str) -> Normalized:
     """Normalise one message; never raises on any string."""
-    clean = canonical_tones(text.translate(_TEXT_TABLE) if _TEXT_HINT.search(text) else text)
+    if text.isascii():
+        # NFC and tone placement never change ASCII; only control characters go.
+        clean = text if text.isprintable() else text.translate(_TEXT_TABLE)
+    else:
+        clean = canonical_tones(text.translate(_TEXT_TABLE) if _text_changes(text) else text)
     folded, offs = _fold_with_offsets(text)
     if offs is None:
-        offsets = tuple(range(len(folded) + 1))
+        n = len(folded) + 1
+        offsets = _IDENTITY[:n] if n <= len(_IDENTITY) else tuple(range(n))
     else:
         offs.append(len(text))
         offsets = tuple(offs)
@@ -355,7 +463,7 @@ def normalize(text: str) -> Normalized:
 
 def fold_chars(text: str) -> str:
     """Character-level folding only (lower case, no diacritics, homoglyphs, invisibles removed)."""
-    return text.translate(_FOLD_TABLE)
+    return _fold_table(text)
 
 
 def fold(text: str) -> str:
