@@ -453,7 +453,10 @@ def read_indicators(
     if fmt == "txt":
         _read_txt(text, out)
     elif fmt == "csv":
-        _read_csv(text, out)
+        try:
+            _read_csv(text, out)
+        except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+            raise ValueError(f"tệp CSV hỏng: {exc}") from exc
     elif fmt == "misp":
         _read_misp(_json(text, "MISP"), out)
     else:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import errors as email_errors
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -133,25 +134,29 @@ def parse_eml(data: bytes) -> ParsedEmail:
         raise _refuse("lớn hơn 30 MB")
     if b"\x00" in data[:4096]:
         raise _refuse("không phải thư điện tử dạng văn bản")
-    msg = email.message_from_bytes(data, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    defects = [d for p in msg.walk() for d in p.defects if isinstance(d, FATAL_DEFECTS)]
-    if defects:
-        raise _refuse(f"cấu trúc MIME hỏng ({type(defects[0]).__name__})")
-    if not any(k in msg for k in ("From", "Subject", "Date", "Message-ID")):
-        raise _refuse("không có tiêu đề thư (From, Subject, Date)")
-    body = _body(msg)[:MAX_BODY_CHARS]
-    attachments = _attachments(msg)
-    if not body and not attachments:
-        raise _refuse("thư không có nội dung hay tệp đính kèm")
-    return ParsedEmail(
-        subject=str(msg.get("Subject", "") or "").strip()[:500],
-        sender=str(msg.get("From", "") or "").strip()[:255] or None,
-        sent_at=_date(msg),
-        message_id=str(msg.get("Message-ID", "") or "").strip()[:255] or None,
-        body=body,
-        attachments=attachments,
-    )
+    try:
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        defects = [d for p in msg.walk() for d in p.defects if isinstance(d, FATAL_DEFECTS)]
+        if defects:
+            raise _refuse(f"cấu trúc MIME hỏng ({type(defects[0]).__name__})")
+        if not any(k in msg for k in ("From", "Subject", "Date", "Message-ID")):
+            raise _refuse("không có tiêu đề thư (From, Subject, Date)")
+        body = _body(msg)[:MAX_BODY_CHARS]
+        attachments = _attachments(msg)
+        if not body and not attachments:
+            raise _refuse("thư không có nội dung hay tệp đính kèm")
+        return ParsedEmail(
+            subject=str(msg.get("Subject", "") or "").strip()[:500],
+            sender=str(msg.get("From", "") or "").strip()[:255] or None,
+            sent_at=_date(msg),
+            message_id=str(msg.get("Message-ID", "") or "").strip()[:255] or None,
+            body=body,
+            attachments=attachments,
+        )
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError, MessageError) as exc:
+        # Hostile headers ("From: <") make the header parser itself fail: refuse the file cleanly.
+        raise _refuse(f"tiêu đề thư hỏng ({type(exc).__name__})") from exc
 
 
 def _date(msg: EmailMessage) -> datetime | None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from canhgiac.errors import ValidationFailed
+from canhgiac.exports.csv_export import safe_cell
 from canhgiac.text.normalize import fold
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -215,5 +216,6 @@ def rejected_csv(rejected: list[RejectedRow]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["dong", "ly_do", "du_lieu_goc"])
     for row in rejected:
-        writer.writerow([row.line, row.reason, row.raw])
+        # The raw row is hostile content: a scam SMS starting with "=" must not run as a formula.
+        writer.writerow([row.line, safe_cell(row.reason), safe_cell(row.raw)])
     return buffer.getvalue()

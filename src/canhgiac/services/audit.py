@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import AuditEntry, AuditHead, User
 
 GENESIS_HASH = "0" * 64
+_HEAD = cast(Table, AuditHead.__table__)
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_DEFERRED = "canhgiac.audit.deferred"  # session.info key: entries waiting for the block's end
 
 
 def _canonical(data: Any) -> bytes:
@@ -50,40 +56,82 @@ def record(
     object_id: object,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
-    # The UPDATE takes the write lock (SQLite) or the row lock (PostgreSQL) before we read the head,
-    # so concurrent appenders get consecutive sequence numbers and a linear chain.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)
-    ).one()
-    seq, prev_hash = int(head.seq), str(head.entry_hash)
+    """Append one entry in the caller's transaction (it commits or rolls back with the change).
+
+    Inside `deferred(session)` the entry is appended when the block ends (its `seq` and hashes
+    are set then); otherwise now.
+    """
     if isinstance(actor, User):
         actor_id, actor_label = actor.id, actor.email
     else:
         actor_id, actor_label = None, actor or "system"
-    detail = detail or {}
-    at = utcnow().replace(microsecond=0)
-    digest = digest_of(detail)
-    entry_hash = _entry_hash(
-        prev_hash, seq, at, actor_label, action, object_type, str(object_id), digest
-    )
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        detail=detail,
-        digest=digest,
-        prev_hash=prev_hash,
-        entry_hash=entry_hash,
-    )
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(entry_hash=entry_hash))
-    return entry
+    # A copy: the digest is taken now, the row may be written later (deferred).
+    detail = copy.deepcopy(detail) if detail else {}
+    values: dict[str, Any] = {
+        "at": utcnow().replace(microsecond=0),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "detail": detail,
+        "digest": digest_of(detail),
+    }
+    pending = session.info.get(_DEFERRED)
+    if pending is not None:
+        pending.append(values)
+        return AuditEntry(**values)
+    return _append(session, [values])[0]
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Collect the block's entries and append them together when it ends, in the order recorded.
+
+    The first append of a transaction locks the chain's head (SQLite: the write lock, taken at
+    the first write anyway; PostgreSQL: the head row) until commit, so a hot path that makes
+    several entries wraps its work in this: the head is then held for three statements and the
+    commit, not for the whole transaction. Entries are not visible to queries inside the block.
+    """
+    if session.info.get(_DEFERRED) is not None:  # nested: the outer block appends
+        yield
+        return
+    pending: list[dict[str, Any]] = []
+    session.info[_DEFERRED] = pending
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED, None)
+    _append(session, pending)  # not reached on error: the transaction is rolled back anyway
+
+
+def _append(session: Session, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Chain and insert `entries` after the current head: three statements for any number."""
+    if not entries:
+        return []
+    # The UPDATE takes the write lock (SQLite) or the row lock (PostgreSQL) and returns the new
+    # sequence number with the previous hash, so concurrent appenders get consecutive sequence
+    # numbers and a linear chain. Core statements: no ORM unit-of-work work on this hot path.
+    conn = session.connection()
+    head = conn.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(seq=_HEAD.c.seq + len(entries))
+        .returning(_HEAD.c.seq, _HEAD.c.entry_hash)
+    ).one()
+    seq, prev_hash = int(head.seq) - len(entries), str(head.entry_hash)
+    rows = []
+    for values in entries:
+        seq += 1
+        entry_hash = _entry_hash(
+            prev_hash, seq, values["at"], values["actor_label"], values["action"],
+            values["object_type"], values["object_id"], values["digest"],
+        )  # fmt: skip
+        rows.append({**values, "seq": seq, "prev_hash": prev_hash, "entry_hash": entry_hash})
+        prev_hash = entry_hash
+    conn.execute(insert(_ENTRIES), rows)
+    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(entry_hash=prev_hash))
+    return [AuditEntry(**row) for row in rows]
 
 
 @dataclass(frozen=True)

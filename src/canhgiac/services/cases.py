@@ -92,7 +92,7 @@ def can_view(user: User | None, case: Case) -> bool:
 
 def get_case(session: Session, user: User | None, ref_or_id: str | int) -> Case:
     """A case the user may see, by reference ("VV-2026-000123") or id."""
-    if isinstance(ref_or_id, int) or str(ref_or_id).isdigit():
+    if isinstance(ref_or_id, int) or (str(ref_or_id).isascii() and str(ref_or_id).isdigit()):
         case = session.get(Case, int(ref_or_id))
     else:
         case = session.scalar(select(Case).where(Case.ref == str(ref_or_id).strip().upper()))
@@ -281,7 +281,7 @@ def create_case(
         permissions.require(actor, "case.create")
     title = _clean_text(title, "title", MAX_TITLE)
     if not title:
-        raise ValidationFailed("Tiêu đề vụ việc không được để trống.", field="title")
+        raise ValidationFailed(N_("Tiêu đề vụ việc không được để trống."), field="title")
     _check_choice(category, REPORT_CATEGORIES, "category", "Loại vụ việc")
     _check_choice(severity, SEVERITIES, "severity", "Mức độ")
     if commune_code:
@@ -410,14 +410,15 @@ def transition(
     legal_basis = _clean_text(legal_basis, "legal_basis")
     reopening = from_state in CLOSED_STATES and to_state in OPEN_STATES
     if (to_state == "rejected" or reopening) and not reason:
-        raise ValidationFailed("Cần nêu lý do khi từ chối hoặc mở lại vụ việc.", field="reason")
+        raise ValidationFailed(N_("Cần nêu lý do khi từ chối hoặc mở lại vụ việc."), field="reason")
     if to_state == "acting":
         # Enforcement (blocking, take-down, fines) needs a legal basis on record first.
         if legal_basis:
             case.legal_basis = legal_basis
         if not case.legal_basis:
             raise ValidationFailed(
-                "Cần ghi căn cứ pháp lý trước khi tiến hành biện pháp xử lý.", field="legal_basis"
+                N_("Cần ghi căn cứ pháp lý trước khi tiến hành biện pháp xử lý."),
+                field="legal_basis",
             )
     now = now or utcnow()
     if to_state == "resolved":
@@ -474,7 +475,7 @@ def record_legal_basis(session: Session, actor: User, case: Case, legal_basis: s
     permissions.require(actor, "case.edit", case)
     text = _clean_text(legal_basis, "legal_basis")
     if not text:
-        raise ValidationFailed("Căn cứ pháp lý không được để trống.", field="legal_basis")
+        raise ValidationFailed(N_("Căn cứ pháp lý không được để trống."), field="legal_basis")
     case.legal_basis = text
     _event(session, case, actor, "legal_basis", body=text)
     return case
@@ -486,10 +487,10 @@ def set_deadline(
     """Move the deadline (with a reason); reminders and escalation start over."""
     permissions.require(actor, "case.edit", case)
     if deadline_at.tzinfo is None:
-        raise ValidationFailed("Thời hạn phải có múi giờ.", field="deadline_at")
+        raise ValidationFailed(N_("Thời hạn phải có múi giờ."), field="deadline_at")
     reason = _clean_text(reason, "reason")
     if not reason:
-        raise ValidationFailed("Cần nêu lý do khi đổi thời hạn.", field="reason")
+        raise ValidationFailed(N_("Cần nêu lý do khi đổi thời hạn."), field="reason")
     old = case.deadline_at
     case.deadline_at = deadline_at
     case.reminded_at = None
@@ -517,7 +518,7 @@ def assign(
         unit = units.get_unit(session, unit_code)
         if unit.id != case.owner_unit_id:
             if not reason:
-                raise ValidationFailed("Cần nêu lý do khi chuyển đơn vị xử lý.", field="reason")
+                raise ValidationFailed(N_("Cần nêu lý do khi chuyển đơn vị xử lý."), field="reason")
             old = case.owner_unit.code
             case.owner_unit_id = unit.id
             case.owner_unit = unit
@@ -543,7 +544,7 @@ def assign(
             raise ValidationFailed(f"Không tìm thấy cán bộ '{assignee_email}'.", field="assignee")
         if person.unit_id != case.owner_unit_id:
             raise ValidationFailed(
-                "Người được giao phải thuộc đơn vị phụ trách vụ việc.", field="assignee"
+                N_("Người được giao phải thuộc đơn vị phụ trách vụ việc."), field="assignee"
             )
         case.assignee_id = person.id
         case.assignee = person
@@ -582,7 +583,7 @@ def comment(session: Session, actor: User, case: Case, body: str) -> CaseEvent:
     permissions.require(actor, "case.comment", case)
     body = _clean_text(body, "body")
     if not body:
-        raise ValidationFailed("Nội dung trao đổi không được để trống.", field="body")
+        raise ValidationFailed(N_("Nội dung trao đổi không được để trống."), field="body")
     mentions = [u for u in mentioned_users(session, body) if can_view(u, case) and u.id != actor.id]
     event = _event(
         session, case, actor, "comment", body=body, data={"mentions": [u.email for u in mentions]}
@@ -615,7 +616,7 @@ def attach_evidence(
 
     permissions.require(actor, "evidence.add", case)
     if not data:
-        raise ValidationFailed("Tệp đính kèm rỗng.", field="file")
+        raise ValidationFailed(N_("Tệp đính kèm rỗng."), field="file")
     evidence = add_evidence(
         session, store, data, media_type=media_type, name=name, kind=kind,
         origin=f"upload:{actor.email}", case_id=case.id, actor=actor, note=note,
@@ -638,7 +639,7 @@ def merge(
     permissions.require(actor, "case.merge", duplicate)
     permissions.require(actor, "case.merge", target)
     if duplicate.id == target.id:
-        raise ValidationFailed("Không thể gộp vụ việc vào chính nó.", field="target")
+        raise ValidationFailed(N_("Không thể gộp vụ việc vào chính nó."), field="target")
     if target.state not in OPEN_STATES:
         raise Conflict(f"Vụ việc {target.ref} đã đóng, không thể gộp vào.", field="target")
     if duplicate.state == "archived":
@@ -674,7 +675,7 @@ def split(
     linked = {i.id: i for i in case_items(session, case)}
     if not ids or not ids <= set(linked) or ids == set(linked):
         raise ValidationFailed(
-            "Chọn một phần (không phải tất cả) nội dung của vụ việc để tách.", field="items"
+            N_("Chọn một phần (không phải tất cả) nội dung của vụ việc để tách."), field="items"
         )
     new = create_case(
         session, actor, title=title, category=case.category, severity=case.severity,

@@ -295,47 +295,65 @@ def submit_report(
             N_("Hãy nhập nội dung, đường link, số điện thoại hoặc gửi ảnh chụp màn hình."),
             field="content",
         )
-    item, created = ingest_item(
-        session,
-        channel=channel if channel in ITEM_CHANNELS else "tipline",
-        content=item_content,
-        source_name=TIPLINE_SOURCE,
-        category=category,
-        commune_unit_id=commune_unit.id if commune_unit else None,
-    )
     now = utcnow()
-    report = Report(
-        tracking_code=_unused_tracking_code(session),
-        item_id=item.id,
-        channel=channel[:16],
-        category=category,
-        content=content,
-        urls=urls,
-        phones=phones,
-        contact=cleaned_contact,
-        contact_consent=bool(cleaned_contact and consent),
-        contact_expires_at=(
-            now + timedelta(days=get_settings().contact_retention_days) if cleaned_contact else None
-        ),
-        commune_unit_id=commune_unit.id if commune_unit else None,
-        reporter_user_id=actor.id if isinstance(actor, User) else None,
-        idempotency_key=idempotency_key,
-        request_sha256=request_sha256,
-        public_state="received",
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(report)
-    session.flush()
-    who = actor if actor is not None else channel
+    tracking_code = _unused_tracking_code(session)
     if store is not None:
-        _keep_report_evidence(session, store, report, item, checked, image_texts, attachments, who)
-    audit.record(
-        session, who, "report.submit", "report", report.id,
-        {"tracking_code": report.tracking_code, "item_id": item.id, "new_item": created,
-         "category": category, "channel": channel, "screenshots": len(checked),
-         "contact": bool(cleaned_contact)},
-    )  # fmt: skip
+        # Write (and fsync) the blobs before the first write of the transaction: the database
+        # write lock (SQLite) and the audit head row lock (PostgreSQL) are then held only for
+        # the inserts, not for the disk; add_evidence below finds the blobs already stored.
+        store.put(_raw_report_bytes(
+            tracking_code, now, channel, category, content, urls, phones,
+            commune_unit.id if commune_unit else None,
+        ))  # fmt: skip
+        for img in checked:
+            store.put(img.data)
+    # The transaction's audit entries (item, evidence, report) are appended together at the end
+    # of this block: the chain's head is locked from there to the commit, not for all of it.
+    with audit.deferred(session):
+        item, created = ingest_item(
+            session,
+            channel=channel if channel in ITEM_CHANNELS else "tipline",
+            content=item_content,
+            source_name=TIPLINE_SOURCE,
+            category=category,
+            commune_unit_id=commune_unit.id if commune_unit else None,
+        )
+        report = Report(
+            tracking_code=tracking_code,
+            item_id=item.id,
+            channel=channel[:16],
+            category=category,
+            content=content,
+            urls=urls,
+            phones=phones,
+            contact=cleaned_contact,
+            contact_consent=bool(cleaned_contact and consent),
+            contact_expires_at=(
+                now + timedelta(days=get_settings().contact_retention_days)
+                if cleaned_contact
+                else None
+            ),
+            commune_unit_id=commune_unit.id if commune_unit else None,
+            reporter_user_id=actor.id if isinstance(actor, User) else None,
+            idempotency_key=idempotency_key,
+            request_sha256=request_sha256,
+            public_state="received",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(report)
+        session.flush()
+        who = actor if actor is not None else channel
+        if store is not None:
+            _keep_report_evidence(
+                session, store, report, item, checked, image_texts, attachments, who
+            )
+        audit.record(
+            session, who, "report.submit", "report", report.id,
+            {"tracking_code": report.tracking_code, "item_id": item.id, "new_item": created,
+             "category": category, "channel": channel, "screenshots": len(checked),
+             "contact": bool(cleaned_contact)},
+        )  # fmt: skip
     return report
 
 
@@ -350,17 +368,10 @@ def _keep_report_evidence(
     actor: User | str,
 ) -> None:
     """The report as received (without contact data, which expires) and every screenshot."""
-    raw = {
-        "tracking_code": report.tracking_code,
-        "received_at": report.created_at.isoformat(),
-        "channel": report.channel,
-        "category": report.category,
-        "content": report.content,
-        "urls": report.urls,
-        "phones": report.phones,
-        "commune_unit_id": report.commune_unit_id,
-    }
-    data = json.dumps(raw, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+    data = _raw_report_bytes(
+        report.tracking_code, report.created_at, report.channel, report.category,
+        report.content, report.urls, report.phones, report.commune_unit_id,
+    )  # fmt: skip
     origin = f"{report.channel}:{report.tracking_code}"
     add_evidence(
         session, store, data, media_type="application/json",
@@ -373,6 +384,24 @@ def _keep_report_evidence(
             kind="screenshot", origin=origin, item_id=item.id, report_id=report.id,
             actor=actor, extracted_text=text or None,
         )  # fmt: skip
+
+
+def _raw_report_bytes(
+    tracking_code: str, received_at: datetime, channel: str, category: str, content: str,
+    urls: list[str], phones: list[str], commune_unit_id: int | None,
+) -> bytes:  # fmt: skip
+    """The report as received, as kept in the evidence store (no contact data: it expires)."""
+    raw = {
+        "tracking_code": tracking_code,
+        "received_at": received_at.isoformat(),
+        "channel": channel[:16],
+        "category": category,
+        "content": content,
+        "urls": urls,
+        "phones": phones,
+        "commune_unit_id": commune_unit_id,
+    }
+    return json.dumps(raw, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
 def _unused_tracking_code(session: Session) -> str:

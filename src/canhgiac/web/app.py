@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(RequestValidationError, problems.validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, problems.http_error_handler)
     app.add_exception_handler(LoginRequired, _login_redirect)
+    app.add_exception_handler(OverflowError, problems.bad_value_error_handler)
+    app.add_exception_handler(StatementError, problems.database_error_handler)
     app.add_exception_handler(Exception, problems.unexpected_error_handler)
     static_dir = str(files("canhgiac") / "web" / "static")
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

@@ -46,7 +46,7 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """One error response, in the form the client wants."""
-    title = _TITLES.get(status, "Lỗi")
+    title = _TITLES.get(status, N_("Lỗi"))
     if wants_json(request):
         body: dict[str, Any] = {
             "type": PROBLEM_TYPE_BASE + (code or str(status)),
@@ -91,12 +91,19 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Lỗi")
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, N_("Lỗi"))
     if exc.status_code == 404 and detail == "Not Found":
         detail = N_("Trang hoặc tài nguyên không tồn tại.")
     if exc.status_code == 405 and detail == "Method Not Allowed":
         detail = N_("Phương thức không được hỗ trợ.")
     return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+async def database_error_handler(request: Request, exc: Exception) -> Response:
+    """A statement failed: bad input when the value was unrepresentable, else a logged 500."""
+    if is_bad_value(exc):
+        return await bad_value_error_handler(request, exc)
+    return await unexpected_error_handler(request, exc)
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
@@ -106,3 +113,17 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
         "unhandled error on %s", request.url.path, exc_info=(type(exc), exc, exc.__traceback__)
     )
     return problem(request, 500, N_("Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau."))
+
+
+async def bad_value_error_handler(request: Request, exc: Exception) -> Response:
+    """Values the database cannot hold (ids beyond 64 bits, NUL bytes) are bad input, not a crash."""
+    return problem(request, 422, N_("Dữ liệu không hợp lệ."), code="validation_failed")
+
+
+def is_bad_value(exc: BaseException) -> bool:
+    """Whether a database error was caused by an unrepresentable value in the request."""
+    from sqlalchemy.exc import DataError, StatementError
+
+    if isinstance(exc, (OverflowError, DataError)):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, (OverflowError, ValueError))

@@ -15,7 +15,7 @@ from canhgiac.services import activities, budget, district_report, plan_figures,
 from canhgiac.services import plan as plan_service
 from canhgiac.services.permissions import DISTRICT_WIDE_ROLES
 from canhgiac.services.units import get_unit
-from canhgiac.web.deps import DbSession, allowed
+from canhgiac.web.deps import DbSession, allowed, csrf_protect
 
 router = APIRouter(prefix="/api/v1/plan", tags=["plan"])
 Viewer = Annotated[User, Depends(allowed("plan.view"))]
@@ -208,7 +208,12 @@ def list_activities(
     return [_activity_out(a, codes) for a in rows]
 
 
-@router.post("/activities", response_model=ActivityOut, status_code=201)
+@router.post(
+    "/activities",
+    response_model=ActivityOut,
+    status_code=201,
+    dependencies=[Depends(csrf_protect)],
+)
 def create_activity(
     body: ActivityIn, db: DbSession, user: Annotated[User, Depends(allowed("activity.record"))]
 ) -> ActivityOut:
@@ -258,7 +263,12 @@ def progress_reports(db: DbSession, user: Viewer) -> list[ProgressOut]:
     return [_progress_out(r, codes) for r in progress.list_reports(db, plan, unit=unit)]
 
 
-@router.post("/progress-reports", response_model=ProgressOut, status_code=201)
+@router.post(
+    "/progress-reports",
+    response_model=ProgressOut,
+    status_code=201,
+    dependencies=[Depends(csrf_protect)],
+)
 def submit_progress(
     body: ProgressIn, db: DbSession, user: Annotated[User, Depends(allowed("progress.submit"))]
 ) -> ProgressOut:

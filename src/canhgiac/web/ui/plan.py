@@ -427,7 +427,7 @@ async def progress_save(request: Request, db: DbSession, user: Viewer, report_id
         progress.save_report(db, user, report_id, figures=figures, narrative=narrative)
         if form.get("action") == "submit":
             progress.submit_report(db, user, report_id)
-    except (ValidationFailed, NotFound) as exc:
+    except ValidationFailed as exc:
         db.rollback()
         return progress_page(request, db, user, report_id, error=exc.message)
     db.commit()
