@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
@@ -127,6 +127,25 @@ class AssignIn(BaseModel):
     unit: str | None = None
     assignee: str | None = Field(default=None, description="E-mail của cán bộ")
     reason: str = Field(default="", max_length=10_000)
+
+
+class SplitIn(BaseModel):
+    """Items (ids) to move into a new case, with its title."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[int] = Field(min_length=1, max_length=500, description="Nội dung tách ra")
+    title: str = Field(min_length=1, max_length=500)
+    reason: str = Field(default="", max_length=2000)
+
+
+class MergeIn(BaseModel):
+    """The case this one duplicates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into: str = Field(min_length=1, max_length=32, description="Mã vụ việc gộp vào")
+    reason: str = Field(default="", max_length=2000)
 
 
 class CommentIn(BaseModel):
@@ -313,3 +332,28 @@ def comment(ref: str, body: CommentIn, db: DbSession, user: CurrentUser) -> Even
     event = cases.comment(db, user, case, body.body)
     db.commit()
     return _event_out(event, {user.id: user})
+
+
+@router.post(
+    "/{ref}/split",
+    response_model=CaseOut,
+    status_code=201,
+    dependencies=_csrf,
+    summary="Tách vụ việc",
+)
+def split(ref: str, body: SplitIn, db: DbSession, user: CurrentUser) -> CaseOut:
+    """Move some of the case's items into a new case of the same category."""
+    case = cases.get_case(db, user, ref)
+    new = cases.split(db, user, case, body.items, title=body.title, reason=body.reason)
+    db.commit()
+    return case_out(db, new)
+
+
+@router.post("/{ref}/merge", response_model=CaseOut, dependencies=_csrf, summary="Gộp vụ việc")
+def merge(ref: str, body: MergeIn, db: DbSession, user: CurrentUser) -> CaseOut:
+    """Merge this case, as a duplicate, into another one."""
+    duplicate = cases.get_case(db, user, ref)
+    target = cases.get_case(db, user, body.into)
+    cases.merge(db, user, duplicate, target, reason=body.reason)
+    db.commit()
+    return case_out(db, target)
