@@ -21,7 +21,7 @@ LD_RE = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOT
 
 
 def _token(db: Session, user) -> str:  # type: ignore[no-untyped-def]
-    secret, _ = accounts.create_token(db, None, user, name="isp", scopes="feeds")
+    secret, _ = accounts.create_token(db, None, user, name="isp", scopes="*")
     db.commit()
     return secret
 

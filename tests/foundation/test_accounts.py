@@ -86,3 +86,17 @@ def test_token_round_trip_expiry_and_revocation(make_user, seeded: Session) -> N
     accounts.revoke_token(seeded, None, token.id)
     assert accounts.user_for_token(seeded, secret) is None
     assert accounts.user_for_token(seeded, "cg_forged") is None
+
+
+def test_token_scopes_are_validated_and_enforced(make_user, seeded: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("coordinator")
+    with pytest.raises(ValidationFailed):
+        accounts.create_token(seeded, None, user, scopes="root")
+    _, feeds = accounts.create_token(seeded, None, user, scopes="feeds")
+    _, read = accounts.create_token(seeded, None, user, scopes="read")
+    _, full = accounts.create_token(seeded, None, user)
+    assert accounts.token_allows(feeds, "GET", "/api/v1/feeds/rpz")
+    assert not accounts.token_allows(feeds, "GET", "/api/v1/cases")
+    assert accounts.token_allows(read, "GET", "/api/v1/cases")
+    assert not accounts.token_allows(read, "POST", "/api/v1/cases")
+    assert accounts.token_allows(full, "POST", "/api/v1/cases")

@@ -128,6 +128,7 @@ def token_create(
     user: Annotated[str, typer.Option(help="E-mail của người dùng")],
     expires_days: Annotated[int, typer.Option(help="Hết hạn sau N ngày")] = 90,
     name: Annotated[str, typer.Option(help="Tên gợi nhớ")] = "",
+    scopes: Annotated[str, typer.Option(help="* | read | feeds (phân tách bằng dấu phẩy)")] = "*",
 ) -> None:
     """In ra một mã truy cập API mới / Print a new API token."""
     from canhgiac.services import accounts

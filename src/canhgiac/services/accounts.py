@@ -81,7 +81,7 @@ def create_user(
             f"Vai trò không hợp lệ: {role!r} (chọn một trong: {', '.join(ROLES)}).", field="role"
         )
     if not name.strip():
-        raise ValidationFailed("Họ tên không được để trống.", field="name")
+        raise ValidationFailed(N_("Họ tên không được để trống."), field="name")
     unit = session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã '{unit_code}'.", field="unit")
@@ -177,7 +177,7 @@ def create_token(
 ) -> tuple[str, ApiToken]:
     """A new API token: the secret is returned once, only its hash is stored."""
     if expires_days is not None and expires_days <= 0:
-        raise ValidationFailed("Số ngày hết hạn phải lớn hơn 0.", field="expires_days")
+        raise ValidationFailed(N_("Số ngày hết hạn phải lớn hơn 0."), field="expires_days")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -206,8 +206,11 @@ def revoke_token(session: Session, actor: User | None, token_id: int) -> ApiToke
     return token
 
 
-def user_for_token(session: Session, secret: str, *, now: datetime | None = None) -> User | None:
-    """The active user behind a bearer token, or None if unknown, revoked or expired."""
+TOKEN_SCOPES = ("*", "read", "feeds")
+
+
+def token_for(session: Session, secret: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The usable token behind a bearer secret (its user active), or None; records its use."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = now or utcnow()
@@ -219,7 +222,23 @@ def user_for_token(session: Session, secret: str, *, now: datetime | None = None
     if not token.user.is_active:
         return None
     token.last_used_at = now
-    return token.user
+    return token
+
+
+def token_allows(token: ApiToken, method: str, path: str) -> bool:
+    """Scopes: "*" anything; "read" safe methods only; "feeds" only the block-list feeds."""
+    scopes = {s.strip() for s in token.scopes.split(",") if s.strip()}
+    if "*" in scopes:
+        return True
+    if "feeds" in scopes and path.startswith("/api/v1/feeds/") and method in ("GET", "HEAD"):
+        return True
+    return "read" in scopes and method in ("GET", "HEAD", "OPTIONS")
+
+
+def user_for_token(session: Session, secret: str, *, now: datetime | None = None) -> User | None:
+    """The active user behind a bearer token, or None if unknown, revoked or expired."""
+    token = token_for(session, secret, now=now)
+    return token.user if token is not None else None
 
 
 def set_active(session: Session, actor: User | None, user_id: int) -> User:
@@ -228,7 +247,7 @@ def set_active(session: Session, actor: User | None, user_id: int) -> User:
     if user is None:
         raise NotFound(f"Không tìm thấy người dùng #{user_id}.")
     if actor is not None and actor.id == user.id:
-        raise ValidationFailed("Không thể tự khóa tài khoản của mình.")
+        raise ValidationFailed(N_("Không thể tự khóa tài khoản của mình."))
     user.is_active = not user.is_active
     action = "user.unlock" if user.is_active else "user.lock"
     audit.record(session, actor, action, "user", user.id, {"email": user.email})

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from canhgiac.db.models import User
-from canhgiac.errors import AuthenticationFailed
+from canhgiac.errors import AuthenticationFailed, PermissionDenied
+from canhgiac.i18n import N_
 from canhgiac.services import accounts, permissions
 from canhgiac.settings import Settings
 from canhgiac.web.security import check_csrf
@@ -52,9 +53,16 @@ def optional_user(request: Request, db: DbSession) -> User | None:
     user: User | None = None
     token = _bearer(request)
     if token is not None:
-        user = accounts.user_for_token(db, token)
+        api_token = accounts.token_for(db, token)
+        user = api_token.user if api_token is not None else None
+        if api_token is not None and not accounts.token_allows(
+            api_token, request.method, request.url.path
+        ):
+            raise PermissionDenied(N_("Phạm vi của mã truy cập không cho phép thao tác này."))
         if user is None:
-            raise AuthenticationFailed("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+            raise AuthenticationFailed(
+                N_("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+            )
         db.commit()  # records last_used_at
         request.state.auth = "token"
     elif "session" in request.scope and (user_id := request.session.get("user_id")):
@@ -82,7 +90,7 @@ def require_user(request: Request, user: OptionalUser) -> User:
     if user is None:
         if request.url.path.startswith("/api/"):
             raise AuthenticationFailed(
-                "Cần đăng nhập hoặc mã truy cập API (Authorization: Bearer)."
+                N_("Cần đăng nhập hoặc mã truy cập API (Authorization: Bearer).")
             )
         raise LoginRequired()
     return user
