@@ -27,7 +27,7 @@ from canhgiac.db.models import (
     Unit,
     User,
 )
-from canhgiac.db.models.cases import SEVERITIES
+from canhgiac.db.models.cases import CASE_STATES, SEVERITIES
 from canhgiac.db.models.intake import REPORT_CATEGORIES
 from canhgiac.errors import Conflict, NotFound, ValidationFailed
 from canhgiac.i18n import N_
@@ -381,8 +381,8 @@ class TransitionInput:
 
 
 def allowed_transitions(case: Case) -> list[str]:
-    """States the case may move to next."""
-    return sorted(TRANSITIONS.get(case.state, frozenset()))
+    """States the case may move to next, in workflow order (the usual next step comes first)."""
+    return sorted(TRANSITIONS.get(case.state, frozenset()), key=CASE_STATES.index)
 
 
 def transition(

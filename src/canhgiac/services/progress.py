@@ -277,6 +277,11 @@ def overdue_reports(
     ]
 
 
+# Reports overdue for longer than this are not escalated again (a plan loaded late in the year,
+# or an old plan, would otherwise flood every coordinator with one notice per unit and period).
+ESCALATE_WINDOW_DAYS = 45
+
+
 def escalate_overdue(session: Session, today: date | None = None) -> int:
     """Tell the unit and the coordinators, once, about each overdue report; return how many new."""
     from canhgiac.db.models import Notification
@@ -289,7 +294,10 @@ def escalate_overdue(session: Session, today: date | None = None) -> int:
         return 0
     coordinators = notifications.coordinators(session)
     count = 0
+    today = today or local_today()
     for unit, period, due in overdue_reports(session, plan, today):
+        if (today - due).days > ESCALATE_WINDOW_DAYS:
+            continue  # long past: listed on the progress page, not pushed again to everyone
         link = f"/ke-hoach/bao-cao-tien-do?don-vi={unit.code}&ky={period}"
         already = session.scalar(
             select(Notification.id).where(
