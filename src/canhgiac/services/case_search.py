@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Case, CaseItem, Item, ItemIndicator, SavedView, Unit, User
 from canhgiac.errors import NotFound, ValidationFailed
-from canhgiac.i18n import LOCAL_TZ
+from canhgiac.i18n import LOCAL_TZ, N_
 from canhgiac.services import audit, permissions
 from canhgiac.text.normalize import fold
 
@@ -392,7 +392,7 @@ def save_view(session: Session, user: User, name: str, filters: CaseFilters) -> 
     permissions.require(user, "case.view")
     name = name.strip()
     if not name or len(name) > 120:
-        raise ValidationFailed("Tên bộ lọc phải có từ 1 đến 120 ký tự.", field="name")
+        raise ValidationFailed(N_("Tên bộ lọc phải có từ 1 đến 120 ký tự."), field="name")
     view = session.scalar(
         select(SavedView).where(SavedView.user_id == user.id, SavedView.name == name)
     )

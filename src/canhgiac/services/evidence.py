@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Evidence, EvidenceBlob, User
 from canhgiac.errors import NotFound
+from canhgiac.i18n import N_
 from canhgiac.ingest.evidence import EvidenceStore
 from canhgiac.services import audit
 
@@ -126,7 +127,7 @@ def link_evidence(
 ) -> Evidence:
     """Another evidence record for a blob already stored (one imported file, many items)."""
     if session.get(EvidenceBlob, sha256) is None:
-        raise NotFound("Không tìm thấy tệp chứng cứ trong kho lưu trữ.")
+        raise NotFound(N_("Không tìm thấy tệp chứng cứ trong kho lưu trữ."))
     evidence = Evidence(
         blob_sha256=sha256, item_id=item_id, case_id=case_id, report_id=report_id,
         kind=kind[:32], name=name[:MAX_NAME], origin=origin, captured_at=utcnow(),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Case, Notification, Unit, User, Webhook
 from canhgiac.errors import NotFound, ValidationFailed
+from canhgiac.i18n import N_
 from canhgiac.services import audit, permissions
 from canhgiac.settings import Settings, get_settings
 from canhgiac.worker.queue import enqueue
@@ -182,10 +183,10 @@ def create_webhook(
     permissions.require(actor, "webhook.manage")
     if not url.startswith(("https://", "http://")):
         raise ValidationFailed(
-            "Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://.", field="url"
+            N_("Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://."), field="url"
         )
     if len(secret) < 16:
-        raise ValidationFailed("Khoá bí mật webhook cần ít nhất 16 ký tự.", field="secret")
+        raise ValidationFailed(N_("Khoá bí mật webhook cần ít nhất 16 ký tự."), field="secret")
     hook = Webhook(url=url, secret=secret, events=events or "*")
     session.add(hook)
     session.flush()

@@ -32,7 +32,7 @@ from canhgiac.db.models import (
     User,
     Warning,
 )
-from canhgiac.i18n import LOCAL_TZ
+from canhgiac.i18n import LOCAL_TZ, N_
 from canhgiac.planning.period import Period
 
 __all__ = [
@@ -356,7 +356,9 @@ def _activities(
             campaigns += 1
             campaign_people += attendance
     ordered = sorted(trainings.items(), key=lambda kv: (kv[0] == NO_COMMUNE, kv[0]))
-    figures = [TrainingFigure(code, names.get(code, "Cấp huyện"), s, p) for code, (s, p) in ordered]
+    figures = [
+        TrainingFigure(code, names.get(code, N_("Cấp huyện")), s, p) for code, (s, p) in ordered
+    ]
     return figures, campaigns, campaign_people
 
 

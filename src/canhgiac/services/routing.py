@@ -16,6 +16,7 @@ from canhgiac.db.models import DeadlineRule, RoutingRule, Unit, User
 from canhgiac.db.models.cases import SEVERITIES
 from canhgiac.db.models.intake import REPORT_CATEGORIES
 from canhgiac.errors import NotFound, ValidationFailed
+from canhgiac.i18n import N_
 from canhgiac.services import audit, permissions, units
 
 DEFAULT_ROUTES: dict[str, str] = {
@@ -183,7 +184,7 @@ def delete_override(session: Session, actor: User, rule_id: int) -> None:
     if rule is None:
         raise NotFound(f"Không tìm thấy quy tắc phân công #{rule_id}.")
     if rule.commune_unit_id is None:
-        raise ValidationFailed("Không thể xoá quy tắc mặc định; hãy đổi đơn vị phụ trách.")
+        raise ValidationFailed(N_("Không thể xoá quy tắc mặc định; hãy đổi đơn vị phụ trách."))
     session.delete(rule)
     audit.record(
         session, actor, "routing.delete", "routing_rule", rule_id, {"category": rule.category}
@@ -207,7 +208,7 @@ def set_deadline_hours(
     if severity not in SEVERITIES:
         raise ValidationFailed(f"Mức độ không hợp lệ: {severity}.", field="severity")
     if not 1 <= hours <= 24 * 365:
-        raise ValidationFailed("Thời hạn phải từ 1 giờ đến 365 ngày.", field="hours")
+        raise ValidationFailed(N_("Thời hạn phải từ 1 giờ đến 365 ngày."), field="hours")
     rule = session.scalar(
         select(DeadlineRule).where(
             DeadlineRule.category == category, DeadlineRule.severity == severity

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from canhgiac.db.models import Unit, User
 from canhgiac.db.models.org import UNIT_KINDS
 from canhgiac.errors import Conflict, NotFound, ValidationFailed
+from canhgiac.i18n import N_
 from canhgiac.resources import resource
 from canhgiac.services import audit
 
@@ -71,7 +72,7 @@ def coordinator_unit(session: Session) -> Unit:
     """The unit that coordinates the plan (Phòng Văn hóa và Thông tin)."""
     unit = session.scalar(select(Unit).where(Unit.is_coordinator.is_(True)).limit(1))
     if unit is None:
-        raise NotFound("Chưa có đơn vị đầu mối điều phối.")
+        raise NotFound(N_("Chưa có đơn vị đầu mối điều phối."))
     return unit
 
 
@@ -79,11 +80,11 @@ def create_unit(session: Session, actor: User | None, *, code: str, name: str, k
     """Add a unit."""
     code = code.strip().upper()
     if not _CODE_RE.match(code):
-        raise ValidationFailed("Mã đơn vị chỉ gồm chữ in hoa, số, '-' hoặc '_'.", field="code")
+        raise ValidationFailed(N_("Mã đơn vị chỉ gồm chữ in hoa, số, '-' hoặc '_'."), field="code")
     if kind not in UNIT_KINDS:
         raise ValidationFailed(f"Loại đơn vị không hợp lệ: {kind}.", field="kind")
     if not name.strip():
-        raise ValidationFailed("Tên đơn vị không được để trống.", field="name")
+        raise ValidationFailed(N_("Tên đơn vị không được để trống."), field="name")
     if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
         raise Conflict(f"Đã có đơn vị mã '{code}'.", field="code")
     unit = Unit(code=code, name=name.strip(), kind=kind)
@@ -97,7 +98,7 @@ def rename_unit(session: Session, actor: User | None, code: str, name: str) -> U
     """Change a unit's display name."""
     unit = get_unit(session, code)
     if not name.strip():
-        raise ValidationFailed("Tên đơn vị không được để trống.", field="name")
+        raise ValidationFailed(N_("Tên đơn vị không được để trống."), field="name")
     old = unit.name
     unit.name = name.strip()
     audit.record(session, actor, "unit.rename", "unit", unit.id, {"from": old, "to": unit.name})

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from canhgiac import i18n
 from canhgiac.text_safety import defang_for_display
+from canhgiac.web.labels import label
 
 current_lang: ContextVar[str] = ContextVar("current_lang", default=i18n.DEFAULT_LANGUAGE)
 
@@ -40,6 +41,7 @@ def _build_env() -> Environment:
     env.filters["localtime"] = lambda v: i18n.local_datetime(v, current_lang.get())
     env.filters["number"] = lambda v: i18n.number(v, current_lang.get())
     env.filters["defang"] = defang_for_display
+    env.filters["label"] = label
     return env
 
 

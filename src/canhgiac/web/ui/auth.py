@@ -115,7 +115,7 @@ def switch_language(
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     if lang not in LANGUAGES:
-        raise ValidationFailed("Ngôn ngữ không được hỗ trợ.", field="lang")
+        raise ValidationFailed(N_("Ngôn ngữ không được hỗ trợ."), field="lang")
     if user is not None:
         user.locale = lang
         db.commit()

@@ -236,7 +236,7 @@ async def bulk(request: Request, db: DbSession, user: CaseViewer) -> Response:
                     cases.transition(db, user, case, "rejected", reason=reason,
                                      outcome_code=str(form.get("outcome_code", "")) or "no_violation")  # fmt: skip
                 else:
-                    raise ValidationFailed("Thao tác không hợp lệ.", field="action")
+                    raise ValidationFailed(N_("Thao tác không hợp lệ."), field="action")
             done += 1
         except CanhGiacError as exc:
             failed.append(f"{ref}: {exc.message}")
@@ -293,6 +293,7 @@ def _case_context(db: Session, user: User, case: Case) -> dict[str, Any]:
         "indicators": cases.case_indicators(db, case),
         "evidence": cases.case_evidence(db, case),
         "related": cases.related_cases(db, user, case),
+        "can_request": permissions.can(user, "request.create", case),
         "unit_map": cases.units_by_id(db),
         "transitions": cases.allowed_transitions(case),
         "outcomes": cases.OUTCOME_CODES,
@@ -427,7 +428,7 @@ def deadline(
         try:
             when = datetime.fromisoformat(deadline_at).replace(tzinfo=LOCAL_TZ)
         except ValueError:
-            raise ValidationFailed("Thời hạn không hợp lệ.", field="deadline_at") from None
+            raise ValidationFailed(N_("Thời hạn không hợp lệ."), field="deadline_at") from None
         cases.set_deadline(db, user, case, when, reason=reason)
 
     return _case_action(request, db, case.ref, N_("Đã đổi thời hạn."), change)
@@ -568,7 +569,7 @@ def review_decide(
             case = triage.merge_into_case(db, user, item_id, case_ref)
             message = f"Đã gộp vào vụ việc {case.ref}."
         else:
-            raise ValidationFailed("Thao tác không hợp lệ.", field="action")
+            raise ValidationFailed(N_("Thao tác không hợp lệ."), field="action")
     except CanhGiacError as exc:
         db.rollback()
         return _back(request, "/hang-cho-xem-xet", exc.message)
