@@ -64,14 +64,16 @@ def live_server(
         yield server
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main thread
+# while it is open, which would break later tests (outside e2e) that call asyncio.run().
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     require_chromium()
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless; never a downloaded browser."""
     chromium = playwright_instance.chromium.launch(

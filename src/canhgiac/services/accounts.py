@@ -178,6 +178,10 @@ def create_token(
     """A new API token: the secret is returned once, only its hash is stored."""
     if expires_days is not None and expires_days <= 0:
         raise ValidationFailed(N_("Số ngày hết hạn phải lớn hơn 0."), field="expires_days")
+    if not scopes or any(s.strip() not in TOKEN_SCOPES for s in scopes.split(",")):
+        raise ValidationFailed(
+            f"Phạm vi không hợp lệ: {scopes!r} (chọn: {', '.join(TOKEN_SCOPES)}).", field="scopes"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
