@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py [--backend sqlite|pg|both] [--users 32] [--duration 10]
                                    [--web-workers 2] [--no-worker] [--pg-url URL]
+                                   [--only healthz,reports,vu-viec]
 
 For each backend, starts `canhgiac serve --workers N` (with CANHGIAC_IN_PROCESS_WORKER=false) and
 a separate `canhgiac worker` on a fresh database in a temporary data directory (PostgreSQL: a
@@ -299,6 +300,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[Result]:
             ("GET /vu-viec (case queue)", lambda i: _get("/vu-viec", bearer)),
         ]  # fmt: skip
         for name, make in scenarios:
+            if args.only and not any(word in name for word in args.only.split(",")):
+                continue
             # A short warm-up (imports, first connections, caches) that is not measured; its
             # requests come after the measured ones' numbers, so no Idempotency-Key repeats.
             warm = Result(backend, "warm-up")
@@ -344,6 +347,9 @@ def main() -> None:
     parser.add_argument("--no-worker", action="store_true", help="no `canhgiac worker` process")
     parser.add_argument("--check-target", action="store_true",
                         help="exit 1 unless PostgreSQL intake reaches 300/s with p99 <= 200 ms")  # fmt: skip
+    parser.add_argument("--only", default="",
+                        help="comma-separated words: run only the scenarios whose name has one "
+                             "(e.g. healthz,reports)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     host: str = "127.0.0.1"
     port: int = 8000
+    # One log line per request costs the web process about as much as a short request; behind a
+    # reverse proxy (docs/deploy.md) the proxy keeps the access log.
+    access_log: bool = False
 
     smtp_host: str = ""
     smtp_port: int = 25

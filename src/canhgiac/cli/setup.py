@@ -47,6 +47,13 @@ def serve_cmd(
     host: Annotated[str | None, typer.Option(help="Địa chỉ / bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Cổng / port")] = None,
     workers: Annotated[int, typer.Option(help="Số tiến trình web / web processes")] = 1,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Ghi nhật ký từng yêu cầu / log every request (default: CANHGIAC_ACCESS_LOG)",
+        ),
+    ] = None,
 ) -> None:
     """Chạy máy chủ web / Serve the web application."""
     import uvicorn
@@ -60,6 +67,7 @@ def serve_cmd(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        access_log=settings.access_log if access_log is None else access_log,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
@@ -15,14 +14,14 @@ from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from canhgiac import __version__, i18n
+from canhgiac import __version__
 from canhgiac.db.session import engine_for, session_factory
 from canhgiac.errors import CanhGiacError
 from canhgiac.settings import Settings, get_settings
 from canhgiac.web import problems
 from canhgiac.web.deps import LoginRequired
+from canhgiac.web.language import LanguageMiddleware
 from canhgiac.web.security import SecurityHeadersMiddleware
-from canhgiac.web.templating import current_lang
 
 # Route modules; each exposes `router`. A module that is not there yet is skipped.
 ROUTE_MODULES = (
@@ -79,16 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessionmaker = session_factory(engine)
 
-    @app.middleware("http")
-    async def language(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        lang = request.query_params.get("lang") or request.cookies.get("lang") or settings.language
-        request.state.lang = lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-        request.state.user = None
-        current_lang.set(request.state.lang)
-        return await call_next(request)
-
+    app.add_middleware(LanguageMiddleware, default=settings.language)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.hsts)
     app.add_middleware(
         SessionMiddleware,

@@ -34,7 +34,8 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    """The app's settings (async: no thread-pool hop for an attribute read)."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -7,11 +7,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from canhgiac.errors import PermissionDenied, RateLimited
 from canhgiac.i18n import N_
@@ -92,21 +90,37 @@ CSP = (
 )
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    """CSP, no framing, no sniffing, referrer policy, optional HSTS."""
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
 
-    def __init__(self, app: object, *, hsts: bool = False) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self.hsts = hsts
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if self.hsts:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+class SecurityHeadersMiddleware:
+    """CSP, no framing, no sniffing, referrer policy, optional HSTS.
+
+    Plain ASGI (not BaseHTTPMiddleware, which runs every request through an extra task and
+    memory stream): it only adds the headers a response does not set itself.
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app = app
+        self.headers = SECURITY_HEADERS + ((HSTS_HEADER,) if hsts else ())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.headers if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

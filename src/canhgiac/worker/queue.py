@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
@@ -33,27 +33,31 @@ def enqueue(
     max_attempts: int = 5,
 ) -> Job | None:
     """Add a job in the caller's transaction; with `dedup_key`, an existing job of that key wins."""
-    if dedup_key is not None:
-        existing = session.scalar(select(Job).where(Job.dedup_key == dedup_key))
-        if existing is not None:
-            return existing
-    job = Job(
-        kind=kind,
-        payload=payload or {},
-        dedup_key=dedup_key,
-        run_after=run_after or utcnow(),
-        max_attempts=max_attempts,
-    )
+    values: dict[str, Any] = {
+        "kind": kind,
+        "payload": payload or {},
+        "dedup_key": dedup_key,
+        "run_after": run_after or utcnow(),
+        "max_attempts": max_attempts,
+    }
     if dedup_key is None:
+        job = Job(**values)
         session.add(job)
         session.flush()
         return job
-    try:
-        with session.begin_nested():
-            session.add(job)
-    except IntegrityError:
-        return session.scalar(select(Job).where(Job.dedup_key == dedup_key))
-    return job
+    # One statement whether or not the key is taken (no look-up first, no savepoint): the
+    # unique index on dedup_key decides, also between concurrent transactions.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Job)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(Job)
+    )
+    added = session.scalars(stmt, execution_options={"populate_existing": True}).first()
+    if added is not None:
+        return added
+    return session.scalar(select(Job).where(Job.dedup_key == dedup_key))
 
 
 def claim(
