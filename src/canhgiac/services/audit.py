@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
@@ -21,6 +21,15 @@ GENESIS_HASH = "0" * 64
 _HEAD = cast(Table, AuditHead.__table__)
 _ENTRIES = cast(Table, AuditEntry.__table__)
 _DEFERRED = "canhgiac.audit.deferred"  # session.info key: entries waiting for the block's end
+# The append's three statements, built once (every write of the platform runs them).
+_TAKE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + bindparam("count"))
+    .returning(_HEAD.c.seq, _HEAD.c.entry_hash)
+)
+_INSERT_ENTRIES = insert(_ENTRIES)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(entry_hash=bindparam("new_hash"))
 
 
 def _canonical(data: Any) -> bytes:
@@ -113,12 +122,7 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> list[AuditEntry]
     # sequence number with the previous hash, so concurrent appenders get consecutive sequence
     # numbers and a linear chain. Core statements: no ORM unit-of-work work on this hot path.
     conn = session.connection()
-    head = conn.execute(
-        update(_HEAD)
-        .where(_HEAD.c.id == 1)
-        .values(seq=_HEAD.c.seq + len(entries))
-        .returning(_HEAD.c.seq, _HEAD.c.entry_hash)
-    ).one()
+    head = conn.execute(_TAKE_HEAD, {"count": len(entries)}).one()
     seq, prev_hash = int(head.seq) - len(entries), str(head.entry_hash)
     rows = []
     for values in entries:
@@ -129,8 +133,8 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> list[AuditEntry]
         )  # fmt: skip
         rows.append({**values, "seq": seq, "prev_hash": prev_hash, "entry_hash": entry_hash})
         prev_hash = entry_hash
-    conn.execute(insert(_ENTRIES), rows)
-    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(entry_hash=prev_hash))
+    conn.execute(_INSERT_ENTRIES, rows)
+    conn.execute(_MOVE_HEAD, {"new_hash": prev_hash})
     return [AuditEntry(**row) for row in rows]
 
 

@@ -7,9 +7,10 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,36 +53,38 @@ def _key_text(content: str) -> str:
     return head if sep and head.strip() else content
 
 
-# Built once: coercing ORM attributes into a function call costs milliseconds per call.
-_EARLIER = Item.__table__.alias("earlier")
-_CLUSTER_OF_EARLIER = func.coalesce(_EARLIER.c.cluster_id, _EARLIER.c.id)
+@lru_cache(maxsize=4)
+def _item_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the item, for `dialect`; built once.
+
+    The near-duplicate cluster (the earliest item with the same near key, or that item's own
+    cluster) is looked up inside the INSERT, so a new item costs one statement.
+    """
+    items = cast(Table, Item.__table__)
+    earlier = items.alias("earlier")
+    cluster = (
+        select(func.coalesce(earlier.c.cluster_id, earlier.c.id))
+        .where(earlier.c.near_sha256 == bindparam("near_key"))
+        .order_by(earlier.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(items)
+        .values(cluster_id=cluster)
+        .on_conflict_do_nothing(index_elements=["content_sha256"])
+        .returning(*items.c)
+    )
+    return select(Item).from_statement(stmt)
 
 
 def _insert_item(session: Session, values: dict[str, Any]) -> Item | None:
-    """Insert unless the content is already known: the new item, or None for a duplicate.
-
-    One statement: the near-duplicate cluster (the earliest item with the same near key, or that
-    item's own cluster) is looked up inside the INSERT, and the row comes back by RETURNING.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    near = values.get("near_sha256")
-    if near is not None:
-        values = {
-            **values,
-            "cluster_id": select(_CLUSTER_OF_EARLIER)
-            .where(_EARLIER.c.near_sha256 == near)
-            .order_by(_EARLIER.c.id)
-            .limit(1)
-            .scalar_subquery(),
-        }
-    stmt = (
-        insert(Item)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["content_sha256"])
-        .returning(Item)
-    )
-    return session.scalars(stmt, execution_options={"populate_existing": True}).first()
+    """Insert unless the content is already known: the new item, or None for a duplicate."""
+    stmt = _item_insert(session.get_bind().dialect.name)
+    params = {**values, "near_key": values.get("near_sha256")}
+    found = session.scalars(stmt, params, execution_options={"populate_existing": True})
+    return found.first()
 
 
 def ingest_item(
@@ -165,9 +168,15 @@ def _seen_again(session: Session, digest: str, seen_at: datetime, channel: str) 
     return item
 
 
+# The intake hot path's queries, built once: building a statement (coercing its columns and
+# values, then its cache key) costs more CPU than PostgreSQL takes to run it.
+_REPORT_BY_KEY = select(Report).where(Report.idempotency_key == bindparam("key"))
+_REPORT_ID_BY_CODE = select(Report.id).where(Report.tracking_code == bindparam("code"))
+
+
 def find_by_idempotency_key(session: Session, key: str) -> Report | None:
     """The report filed earlier with this Idempotency-Key, if any."""
-    return session.scalar(select(Report).where(Report.idempotency_key == key))
+    return session.scalar(_REPORT_BY_KEY, {"key": key})
 
 
 def request_fingerprint(payload: dict[str, Any]) -> str:
@@ -419,7 +428,7 @@ def _raw_report_bytes(
 def _unused_tracking_code(session: Session) -> str:
     for _ in range(10):
         code = tipline.new_tracking_code()
-        if session.scalar(select(Report.id).where(Report.tracking_code == code)) is None:
+        if session.scalar(_REPORT_ID_BY_CODE, {"code": code}) is None:
             return code
     raise RuntimeError("could not draw an unused tracking code")  # 2^40 codes: never in practice
 

@@ -7,9 +7,10 @@ Works on SQLite (one writer at a time; claims are a conditional UPDATE) and on P
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,17 +48,22 @@ def enqueue(
         return job
     # One statement whether or not the key is taken (no look-up first, no savepoint): the
     # unique index on dedup_key decides, also between concurrent transactions.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Job)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(Job)
-    )
-    added = session.scalars(stmt, execution_options={"populate_existing": True}).first()
+    stmt = _dedup_insert(session.get_bind().dialect.name)
+    params = {**values, "state": "queued", "attempts": 0, "created_at": utcnow()}
+    found = session.scalars(stmt, params, execution_options={"populate_existing": True})
+    added = found.first()
     if added is not None:
         return added
     return session.scalar(select(Job).where(Job.dedup_key == dedup_key))
+
+
+@lru_cache(maxsize=4)
+def _dedup_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING the job, for `dialect`; built once."""
+    jobs = cast(Table, Job.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(jobs).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(*jobs.c)
+    return select(Job).from_statement(stmt)
 
 
 def claim(
