@@ -28,7 +28,7 @@ from canhgiac.detect.rules import RuleSet
 from canhgiac.detect.scanner import Scanner
 from canhgiac.detect.training import load_fixtures
 from canhgiac.text.indicators import extract_indicators
-from canhgiac.text.normalize import normalize
+from canhgiac.text.normalize import normalize, normalize_many
 
 
 def _messages(n: int) -> list[str]:
@@ -106,6 +106,11 @@ def main() -> None:
     folded = [normalize(t).folded for t in texts]
     parts = {
         "normalize": _rate(lambda: [normalize(t) for t in texts], len(texts), 1),
+        "normalize_many (as scan_batch)": _rate(
+            lambda: [normalize_many(texts[i : i + 1000]) for i in range(0, len(texts), 1000)],
+            len(texts),
+            1,
+        ),
         "indicators": _rate(lambda: [extract_indicators(t) for t in texts], len(texts), 1),
         "rules (Aho-Corasick)": _rate(
             lambda: [scanner.rules.match(f) for f in folded], len(texts), 1

@@ -82,3 +82,33 @@ def test_whitespace_runs_collapse_as_with_plain_whitespace(s: str) -> None:
 def test_kept_indices_match_the_fold_table(s: str) -> None:
     table = normalize._FOLD_TABLE
     assert normalize._kept_indices(s) == [i for i, ch in enumerate(s) if table[ord(ch)]]
+
+
+# Vietnamese letters, joiners, combining marks, a surrogate, emoji, look-alikes, controls.
+WIDE = "aàảđĐƯướỹ lLqQ0 \t\u200b\u200d\u0301\u0323\ud800\U0001f389ｈⅫǅ\x07"
+
+
+@settings(max_examples=200)
+@given(st.lists(st.text(alphabet=WIDE, max_size=30), max_size=12))
+def test_normalize_many_equals_normalize_one_by_one(texts: list[str]) -> None:
+    # Enough non-ASCII texts to take the numpy path, which folds them all at once.
+    batch = [*texts, "ạ", "ệ", "ở", "ừ"]
+    assert normalize.normalize_many(batch) == [normalize.normalize(t) for t in batch]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.text(alphabet=WIDE, min_size=1, max_size=30), max_size=8))
+def test_numpy_fold_equals_the_translate_table(texts: list[str]) -> None:
+    table = normalize._FOLD_TABLE
+    expected = [
+        (s.translate(table), None if all(table[ord(c)] for c in s) else normalize._kept_indices(s))
+        for s in texts
+    ]
+    assert normalize._fold_codes_many(texts) == expected
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="kojdcgthrsaq/(.-@: ,\n_1é🎉", max_size=30))
+def test_teencode_pre_check_never_misses_a_match(s: str) -> None:
+    if not normalize._may_have_teencode(s):
+        assert list(normalize._teen_matches(s)) == []

@@ -84,6 +84,10 @@ class _State:
         self.vetoed = False
 
 
+# The state of a rule none of whose keywords occurs (never changed: _evaluate only reads states).
+_NO_KEYWORDS = _State()
+
+
 class RuleSet:
     """A compiled set of rules: one automaton for every keyword of every rule."""
 
@@ -124,7 +128,8 @@ class RuleSet:
             entries = [(word, idx, slot, star_left, star_right) for idx, slot in targets]
             if existing is not None:
                 entries = list(existing[1]) + entries
-            automaton.add_word(key, (len(key), tuple(entries)))
+            starred = any(left or right for _, _, _, left, right in entries)
+            automaton.add_word(key, (len(key), tuple(entries), starred))
         if len(automaton):
             automaton.make_automaton()
         return automaton
@@ -150,12 +155,14 @@ class RuleSet:
         states: dict[int, _State] = {}
         if self._has_keywords:
             last = len(folded) - 1
-            for end, (size, entries) in self._automaton.iter(folded):
+            for end, (size, entries, starred) in self._automaton.iter(folded):
                 start = end - size + 1
                 left_ok = start == 0 or not folded[start - 1].isalnum()
                 right_ok = end >= last or not folded[end + 1].isalnum()
-                span = (start, end + 1)
                 whole_word = left_ok and right_ok
+                if not (whole_word or starred):  # inside a word, and no entry may run into it
+                    continue
+                span = (start, end + 1)
                 for word, idx, slot, star_left, star_right in entries:
                     if not (whole_word or ((left_ok or star_left) and (right_ok or star_right))):
                         continue
@@ -168,10 +175,13 @@ class RuleSet:
                         state.vetoed = True
                     else:
                         state.groups.setdefault(slot, span)
-        for idx in self._with_regex:
-            states.setdefault(idx, _State())
         hits: list[RuleHit] = []
         rules = self.rules
+        for idx in self._with_regex:
+            if idx not in states:  # no keyword of the rule: judged on its regexes alone
+                hit = self._evaluate(rules[idx], _NO_KEYWORDS, folded, indicator_kinds)
+                if hit is not None:
+                    hits.append(hit)
         for idx, state in states.items():
             rule = rules[idx]
             # Most keyword hits belong to rules that do not fire: reject those without a call.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -23,7 +22,7 @@ from canhgiac.detect.lookalike import LookalikeDetector, LookalikeHit
 from canhgiac.detect.rules import RuleHit, RuleSet
 from canhgiac.detect.verdict import Reason, UrlVerdict, Verdict
 from canhgiac.text.indicators import Indicator, extract_indicators, refang, registered_domain
-from canhgiac.text.normalize import Normalized, normalize
+from canhgiac.text.normalize import Normalized, normalize_many
 
 __all__ = [
     "MALICIOUS_AT",
@@ -51,6 +50,7 @@ CLAIM_MIN_SIMILARITY = 0.5
 AD_PERSONAL_WEIGHT = 0.5
 AD_UNMARKED_WEIGHT = 0.3
 _HOST_CACHE_SIZE = 65_536
+_NO_KINDS: frozenset[str] = frozenset()
 
 OPERATOR_SENDERS = frozenset(
     {"viettel", "vinaphone", "mobifone", "vietnamobile", "gmobile", "itelecom", "reddi", "wintel"}
@@ -99,13 +99,15 @@ def _claim_pair(found: Any) -> tuple[str, float]:
     return str(claim_id), float(similarity)
 
 
-@dataclass(slots=True)
 class _Evidence:
-    """Reasons for one message while it is being judged."""
+    """Reasons for one message while it is being judged (a plain class: one per message)."""
 
-    reasons: list[Reason] = field(default_factory=list)
-    scam: list[bool] = field(default_factory=list)
-    categories: dict[str, None] = field(default_factory=dict)
+    __slots__ = ("categories", "reasons", "scam")
+
+    def __init__(self) -> None:
+        self.reasons: list[Reason] = []
+        self.scam: list[bool] = []
+        self.categories: dict[str, None] = {}
 
     def add(self, reason: Reason, *, scam: bool, category: str | None) -> None:
         """Evidence that counts towards the score, on the fraud side or the spam side."""
@@ -181,7 +183,7 @@ class Scanner:
         )
         # Spam campaigns repeat one text many times: judge each distinct (text, sender) once.
         unique = list(dict.fromkeys(keys))
-        norms = [normalize(t) for t, _ in unique]
+        norms = normalize_many([t for t, _ in unique])
         probs = np.zeros(len(norms))
         if self.classifier is not None and norms:
             probs = np.asarray(
@@ -229,7 +231,7 @@ class Scanner:
     def _judge(
         self, norm: Normalized, indicators: tuple[Indicator, ...], prob: float, sender: str | None
     ) -> Verdict:
-        kinds = frozenset(i.kind for i in indicators)
+        kinds = frozenset(i.kind for i in indicators) if indicators else _NO_KINDS
         ev = _Evidence()
         hits = self.rules.match(norm.folded, kinds)
         for hit in hits:

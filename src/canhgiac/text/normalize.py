@@ -14,16 +14,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
+
+import numpy as np
 
 from canhgiac.text.homoglyphs import CONFUSABLES, INVISIBLE, LEET
 from canhgiac.text.teencode import TEENCODE
 from canhgiac.text.trie import trie_pattern
 
-__all__ = ["Normalized", "canonical_tones", "fold", "fold_chars", "normalize", "strip_diacritics"]
+__all__ = [
+    "Normalized",
+    "canonical_tones",
+    "fold",
+    "fold_chars",
+    "normalize",
+    "normalize_many",
+    "strip_diacritics",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +353,22 @@ _TEEN_AT_START = re.compile(_TEEN_WORD)
 _TEEN_AFTER = re.compile(r"[^\w@/.\-(]" + _TEEN_WORD)
 
 
+# A teencode word made of word characters only matches a whole run of word characters, so ASCII
+# text whose runs (split at every other ASCII character) include none of them has no match: one
+# str.translate and str.split instead of trying the pattern at every position.
+_TEEN_RUNS = frozenset(k for k in TEENCODE if re.fullmatch(r"\w+", k))
+_TEEN_OTHERS = tuple(k for k in TEENCODE if k not in _TEEN_RUNS)  # "a/c": searched as they are
+_ASCII_NON_WORD_CHARS = "".join(c for c in map(chr, range(128)) if not re.fullmatch(r"\w", c))
+_ASCII_NON_WORD = str.maketrans(dict.fromkeys(_ASCII_NON_WORD_CHARS, " "))
+
+
+def _may_have_teencode(s: str) -> bool:
+    """False only when `_teen_matches(s)` finds nothing (a quick test for ASCII text)."""
+    if not s.isascii() or any(k in s for k in _TEEN_OTHERS):
+        return True
+    return not _TEEN_RUNS.isdisjoint(s.translate(_ASCII_NON_WORD).split())
+
+
 def _teen_matches(s: str) -> Iterable[re.Match[str]]:
     """The matches of _TEEN_RE, each with the word as group 1."""
     first = _TEEN_AT_START.match(s)
@@ -372,6 +398,54 @@ def _fold_table(s: str) -> str:
     return s.translate(_FOLD_TABLE)
 
 
+# _FOLD_TABLE as an array over every code point, filled as characters are first met. str.translate
+# looks each character up through Python objects (~0.1 µs each); numpy folds the non-ASCII
+# messages of a whole batch in a few calls (each call costs microseconds: not worth it for one).
+_UNSEEN = np.uint32(0xFFFFFFFF)
+_DROP = np.uint32(0xFFFFFFFE)
+_FOLD_CODES = np.full(0x110000, _UNSEEN, dtype=np.uint32)
+
+
+def _fold_code(cp: int) -> int:
+    folded = _FOLD_TABLE[cp]
+    return ord(folded) if folded else int(_DROP)
+
+
+_FOLD_CODES[:128] = [_fold_code(cp) for cp in range(128)]
+
+
+def _fold_codes_many(strings: list[str]) -> list[tuple[str, Offsets | None]]:
+    """For each string, `s.translate(_FOLD_TABLE)` and the indices of the characters kept (None
+    when none was dropped), computed for all of them at once."""
+    if not strings:
+        return []
+    codes = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mapped = _FOLD_CODES[codes]
+    unseen = mapped == _UNSEEN
+    if unseen.any():
+        for cp in np.unique(codes[unseen]).tolist():
+            _FOLD_CODES[cp] = _fold_code(cp)
+        mapped = _FOLD_CODES[codes]
+    kept = mapped != _DROP
+    lengths = [len(x) for x in strings]
+    dropped: list[int] = [0] * len(strings)
+    if not kept.all():
+        sizes = np.asarray(lengths, dtype=np.int64)
+        # Strings are never empty here (an empty string is ASCII), so reduceat is safe.
+        dropped = (sizes - np.add.reduceat(kept, np.cumsum(sizes) - sizes)).tolist()
+        mapped = mapped[kept]
+    out = mapped.tobytes().decode("utf-32-le", "surrogatepass")
+    result: list[tuple[str, Offsets | None]] = []
+    pos = folded_pos = 0
+    for n, gone in zip(lengths, dropped, strict=True):
+        size = n - gone
+        offs = np.flatnonzero(kept[pos : pos + n]).tolist() if gone else None
+        result.append((out[folded_pos : folded_pos + size], offs))
+        pos += n
+        folded_pos += size
+    return result
+
+
 # Characters that always fold to one character (printable ASCII, Latin letters with diacritics,
 # Vietnamese precomposed letters): only the others can be dropped, and they are rare.
 _NEVER_DROPPED = "\t\n\r\x20-\x7e\xa0-\xac\xae-\u024f\u1e00-\u1eff"
@@ -396,24 +470,54 @@ def _expand_teen(m: re.Match[str]) -> str:
     return TEENCODE[m.group(1)]
 
 
-def _fold_with_offsets(original: str) -> tuple[str, Offsets | None]:
-    s = original
-    if _CAPS_L_HINT.search(s):
-        s = _WORD_WITH_L.sub(_fix_caps_l, s)  # same length: offsets unchanged
+def _fix_caps(original: str) -> str:
+    if _CAPS_L_HINT.search(original):
+        return _WORD_WITH_L.sub(_fix_caps_l, original)  # same length: offsets unchanged
+    return original
+
+
+def _fold_chars_offsets(s: str) -> tuple[str, Offsets | None]:
+    """The character table step: folded characters and the indices kept (None: all of them)."""
     folded = _fold_table(s)
-    offs: Offsets | None = None
-    if len(folded) != len(s):  # some characters were dropped: keep the indices of the others
-        dropped = len(s) - len(folded)
-        # A few dropped characters (an emoji joiner): visit only the candidates. Many (text in
-        # decomposed form, every letter followed by its marks): one pass over all characters.
-        if dropped * 8 < len(s):
-            offs = _kept_indices(s)
-        else:
-            offs = list(compress(range(len(s)), map(_FOLD_TABLE.__getitem__, map(ord, s))))
+    if len(folded) == len(s):
+        return folded, None
+    # Some characters were dropped: keep the indices of the others. A few dropped characters
+    # (an emoji joiner): visit only the candidates. Many (text in decomposed form, every letter
+    # followed by its marks): one pass over all characters.
+    if (len(s) - len(folded)) * 8 < len(s):
+        return folded, _kept_indices(s)
+    return folded, list(compress(range(len(s)), map(_FOLD_TABLE.__getitem__, map(ord, s))))
+
+
+def _fold_with_offsets(original: str) -> tuple[str, Offsets | None]:
+    return _fold_words(*_fold_chars_offsets(_fix_caps(original)))
+
+
+def _fold_many(texts: Sequence[str]) -> list[tuple[str, Offsets | None]]:
+    """`[_fold_with_offsets(t) for t in texts]`, with the character step of all non-ASCII texts
+    done in one numpy pass."""
+    fixed = [_fix_caps(t) for t in texts]
+    wide = [s for s in fixed if not s.isascii()]
+    if len(wide) < _MANY_MIN:
+        return [_fold_words(*_fold_chars_offsets(s)) for s in fixed]
+    folded_wide = iter(_fold_codes_many(wide))
+    return [
+        _fold_words(*(_fold_chars_offsets(s) if s.isascii() else next(folded_wide))) for s in fixed
+    ]
+
+
+# Below this many non-ASCII messages, numpy's per-call cost exceeds what it saves.
+_MANY_MIN = 4
+
+
+def _fold_words(folded: str, offs: Offsets | None) -> tuple[str, Offsets | None]:
+    """The word-level steps after the character table: leetspeak, spaced letters, teencode,
+    whitespace."""
     folded = _fold_leet_all(folded)  # same length: offsets unchanged
     if _SPACED_HINT.search(folded):
         folded, offs = _sub(folded, offs, _SPACED, lambda m: m.group().translate(_SEPARATORS))
-    folded, offs = _sub_matches(folded, offs, _teen_matches(folded), _expand_teen, group=1)
+    if _may_have_teencode(folded):
+        folded, offs = _sub_matches(folded, offs, _teen_matches(folded), _expand_teen, group=1)
     if _needs_ws_fix(folded):
         end = len(folded)
 
@@ -446,12 +550,21 @@ _IDENTITY = tuple(range(4097))
 
 def normalize(text: str) -> Normalized:
     """Normalise one message; never raises on any string."""
+    return _normalized(text, _fold_with_offsets(text))
+
+
+def normalize_many(texts: Sequence[str]) -> list[Normalized]:
+    """`[normalize(t) for t in texts]`, faster for a batch (one numpy pass for the characters)."""
+    return [_normalized(t, f) for t, f in zip(texts, _fold_many(texts), strict=True)]
+
+
+def _normalized(text: str, folding: tuple[str, Offsets | None]) -> Normalized:
     if text.isascii():
         # NFC and tone placement never change ASCII; only control characters go.
         clean = text if text.isprintable() else text.translate(_TEXT_TABLE)
     else:
         clean = canonical_tones(text.translate(_TEXT_TABLE) if _text_changes(text) else text)
-    folded, offs = _fold_with_offsets(text)
+    folded, offs = folding
     if offs is None:
         n = len(folded) + 1
         offsets = _IDENTITY[:n] if n <= len(_IDENTITY) else tuple(range(n))
