@@ -29,28 +29,30 @@ class TextScanner(Protocol):
 def scan_item(session: Session, item: Item, scanner: TextScanner) -> None:
     """Scan `item`, store its verdict and indicators (replacing earlier ones), then triage it."""
     verdict = scanner.scan_one(item.content, sender=item.sender)
-    item.verdict_label = verdict.label
-    item.verdict_score = float(verdict.score)
-    item.verdict = verdict.to_dict()
-    item.scanned_at = utcnow()
-    item.scan_state = "done"
-    session.execute(delete(ItemIndicator).where(ItemIndicator.item_id == item.id))
-    seen: set[tuple[str, str]] = set()
-    for indicator in verdict.indicators:
-        key = (indicator.kind[:_KIND_MAX], indicator.value[:_VALUE_MAX])
-        if key in seen:
-            continue
-        seen.add(key)
-        session.add(ItemIndicator(item_id=item.id, kind=key[0], value=key[1]))
-    session.flush()
-    triage = _triage_module()
-    if triage is not None:
-        triage.triage_item(session, item)
-    # Last, so the audit chain's head row stays locked only until the commit that follows.
-    audit.record(
-        session, "system", "item.scan", "item", item.id,
-        {"label": verdict.label, "score": round(float(verdict.score), 4)},
-    )  # fmt: skip
+    # Triage may open a case (audited too): every entry of the scan is appended at the end of the
+    # block, so the audit chain's head stays locked only from there to the commit that follows.
+    with audit.deferred(session):
+        item.verdict_label = verdict.label
+        item.verdict_score = float(verdict.score)
+        item.verdict = verdict.to_dict()
+        item.scanned_at = utcnow()
+        item.scan_state = "done"
+        session.execute(delete(ItemIndicator).where(ItemIndicator.item_id == item.id))
+        seen: set[tuple[str, str]] = set()
+        for indicator in verdict.indicators:
+            key = (indicator.kind[:_KIND_MAX], indicator.value[:_VALUE_MAX])
+            if key in seen:
+                continue
+            seen.add(key)
+            session.add(ItemIndicator(item_id=item.id, kind=key[0], value=key[1]))
+        session.flush()
+        triage = _triage_module()
+        if triage is not None:
+            triage.triage_item(session, item)
+        audit.record(
+            session, "system", "item.scan", "item", item.id,
+            {"label": verdict.label, "score": round(float(verdict.score), 4)},
+        )  # fmt: skip
 
 
 def _triage_module() -> ModuleType | None:
