@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -108,6 +108,17 @@ def _finish(h: NDArray[np.uint64]) -> NDArray[np.uint64]:
     return h ^ (h >> _U64(32))
 
 
+def _in_chunks(
+    texts: Sequence[str], transform: Callable[[list[str]], sparse.csr_matrix]
+) -> sparse.csr_matrix:
+    """`transform` over chunks of `texts`, stacked (small working arrays stay in cache)."""
+    texts = list(texts)
+    if len(texts) <= _CHUNK:
+        return transform(texts)
+    parts = [transform(texts[i : i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
+    return sparse.vstack(parts, format="csr")
+
+
 class NgramHasher(BaseEstimator, TransformerMixin):
     """Hashed counts of char_wb n-grams and word n-grams, computed for a whole batch with numpy."""
 
@@ -129,12 +140,7 @@ class NgramHasher(BaseEstimator, TransformerMixin):
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """A (len(texts), n_features) sparse count matrix."""
-        texts = list(texts)
-        if len(texts) <= _CHUNK:
-            return self._transform(texts)
-        # Chunks keep the working arrays small enough to stay in cache and be reused.
-        parts = [self._transform(texts[i : i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
-        return sparse.vstack(parts, format="csr")
+        return _in_chunks(texts, self._transform)
 
     def _transform(self, texts: list[str]) -> sparse.csr_matrix:
         enc = _encode([t.replace(_SEP, " ") for t in texts])
@@ -304,11 +310,7 @@ class _WordFeatures:
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Same as `self.hasher.transform(texts)`."""
-        texts = list(texts)
-        if len(texts) <= _CHUNK:
-            return self._transform(texts)
-        parts = [self._transform(texts[i : i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
-        return sparse.vstack(parts, format="csr")
+        return _in_chunks(texts, self._transform)
 
     def _transform(self, texts: list[str]) -> sparse.csr_matrix:
         hasher = self.hasher
