@@ -88,6 +88,20 @@ def test_token_round_trip_expiry_and_revocation(make_user, seeded: Session) -> N
     assert accounts.user_for_token(seeded, "cg_forged") is None
 
 
+def test_token_use_is_recorded_once_a_minute(make_user, seeded: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("coordinator", "VHTT")
+    secret, token = accounts.create_token(seeded, None, user)
+    start = utcnow()
+    assert accounts.token_for(seeded, secret, now=start) is not None
+    assert token.last_used_at == start
+    # A client polling every second writes the token's row once a minute, not every time.
+    accounts.token_for(seeded, secret, now=start + timedelta(seconds=30))
+    assert token.last_used_at == start
+    later = start + accounts.TOKEN_USE_RESOLUTION
+    accounts.token_for(seeded, secret, now=later)
+    assert token.last_used_at == later
+
+
 def test_token_scopes_are_validated_and_enforced(make_user, seeded: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user("coordinator")
     with pytest.raises(ValidationFailed):

@@ -213,6 +213,9 @@ def revoke_token(session: Session, actor: User | None, token_id: int) -> ApiToke
 TOKEN_SCOPES = ("*", "read", "feeds")
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def token_for(session: Session, secret: str, *, now: datetime | None = None) -> ApiToken | None:
     """The usable token behind a bearer secret (its user active), or None; records its use."""
     if not secret.startswith(TOKEN_PREFIX):
@@ -225,7 +228,11 @@ def token_for(session: Session, secret: str, *, now: datetime | None = None) -> 
         return None
     if not token.user.is_active:
         return None
-    token.last_used_at = now
+    # A minute's resolution: a client polling with one token does not write (and lock the
+    # token's row, and wait for a commit's fsync) on every request.
+    last = token.last_used_at
+    if last is None or now - last >= TOKEN_USE_RESOLUTION:
+        token.last_used_at = now
     return token
 
 

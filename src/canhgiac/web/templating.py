@@ -36,6 +36,9 @@ def _build_env() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package and change only with it (a restart): no stat() of
+        # every template and include on every page.
+        auto_reload=False,
     )
     env.install_gettext_callables(_, _n, newstyle=True)  # type: ignore[attr-defined]
     env.filters["localtime"] = lambda v: i18n.local_datetime(v, current_lang.get())
