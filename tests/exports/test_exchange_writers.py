@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from canhgiac.exports.misp import to_misp_event
 from canhgiac.exports.phones import to_phones_csv
 from canhgiac.exports.rpz import to_rpz
 from canhgiac.exports.stix import to_stix_bundle
+from tests.exports.conftest import GENERATED_AT
 
 BLOCKED = [
     "injected.example",
@@ -87,17 +89,15 @@ def test_rpz_never_block_and_bad_origin(records: list[IndicatorRecord], meta: Ex
         to_rpz(records, ExportMeta(origin="bad origin", generated_at=meta.generated_at))
 
 
-def test_rpz_is_accepted_by_named_checkzone(
-    records: list[IndicatorRecord], meta: ExportMeta, tmp_path: Path
-) -> None:
+def assert_zone_valid(zone: str, tmp_path: Path) -> None:
+    """`named-checkzone -k fail` accepts the zone (skipped only outside CI without the binary)."""
     binary = shutil.which("named-checkzone")
     if binary is None:
         if os.environ.get("CI") == "true":
             pytest.fail("named-checkzone is required in CI (apt-get install bind9-utils)")
         pytest.skip("named-checkzone not installed (apt-get install bind9-utils)")
-    meta = ExportMeta(generated_at=meta.generated_at, contact_email="it.team@baolac.gov.vn")
     zone_file = tmp_path / "rpz.zone"
-    zone_file.write_text(to_rpz(records, meta), encoding="utf-8")
+    zone_file.write_text(zone, encoding="utf-8")
     result = subprocess.run(
         [binary, "-k", "fail", "rpz.canhgiac.local", str(zone_file)],
         capture_output=True,
@@ -106,6 +106,63 @@ def test_rpz_is_accepted_by_named_checkzone(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK" in result.stdout
+
+
+def test_rpz_is_accepted_by_named_checkzone(
+    records: list[IndicatorRecord], meta: ExportMeta, tmp_path: Path
+) -> None:
+    meta = ExportMeta(generated_at=meta.generated_at, contact_email="it.team@baolac.gov.vn")
+    assert_zone_valid(to_rpz(records, meta), tmp_path)
+
+
+def _domain_record(value: str, kind: str = "domain") -> IndicatorRecord:
+    seen = GENERATED_AT - timedelta(days=1)
+    return IndicatorRecord(kind=kind, value=value, confidence=0.9, source="t", first_seen=seen,
+                           last_seen=seen)  # fmt: skip
+
+
+def _passthru_owners(zone: str) -> list[str]:
+    return [line.split()[0] for line in zone.splitlines() if line.endswith(" CNAME rpz-passthru.")]
+
+
+ALLOW = [
+    "gov.example.com",  # under a blocked domain: passthru
+    "Portal.Example.com.",  # same, written loosely
+    "a.portal.example.com",  # covered by portal's own "*." passthru: no extra rule
+    "unrelated.org",  # nothing blocked above it: no rule (the zone stays small)
+    "com",  # public suffixes never allow anything
+    "com.vn",
+]
+
+
+def test_rpz_allowed_subdomain_of_blocked_domain_gets_passthru(
+    meta: ExportMeta, tmp_path: Path
+) -> None:
+    records = [
+        _domain_record("example.com"),
+        _domain_record("https://login.example.com/otp", "url"),
+        _domain_record("x.gov.example.com"),  # under an allowed name: never blocked
+        _domain_record("lua-dao.com.vn"),
+    ]
+    zone = to_rpz(records, meta, never_block=ALLOW)
+    assert _rpz_owners(zone) == [
+        d for b in ("example.com", "login.example.com", "lua-dao.com.vn") for d in (b, f"*.{b}")
+    ]
+    assert _passthru_owners(zone) == [
+        "gov.example.com", "*.gov.example.com", "portal.example.com", "*.portal.example.com",
+    ]  # fmt: skip
+    assert "; generated 2026-11-27T00:00:00Z; 3 domains, 2 allowed" in zone
+    assert to_rpz(records, meta, never_block=ALLOW[::-1]) == zone  # order does not matter
+    assert_zone_valid(zone, tmp_path)
+
+
+def test_rpz_allowed_parent_spares_its_subdomains(meta: ExportMeta) -> None:
+    records = [_domain_record("a.b.evil.com"), _domain_record("evil.com.evil.net")]
+    zone = to_rpz(records, meta, never_block=["evil.com"])
+    assert _rpz_owners(zone) == ["evil.com.evil.net", "*.evil.com.evil.net"]
+    assert _passthru_owners(zone) == []  # nothing blocked above evil.com
+    hosts = to_hosts(records, meta, never_block=["evil.com"])
+    assert "a.b.evil.com" not in hosts and "0.0.0.0 evil.com.evil.net" in hosts
 
 
 # --- hosts, CSV, phones ----------------------------------------------------------------------

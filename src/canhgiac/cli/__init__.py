@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "canhgiac.cli.actions",
     "canhgiac.cli.plan",
     "canhgiac.cli.ops",
+    "canhgiac.cli.webhooks",
 )
 
 

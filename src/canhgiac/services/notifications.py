@@ -9,6 +9,7 @@ import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select, update
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Case, Notification, Unit, User, Webhook
+from canhgiac.db.models.cases import CASE_STATES
 from canhgiac.errors import NotFound, ValidationFailed
 from canhgiac.i18n import N_
 from canhgiac.services import audit, permissions
@@ -25,6 +27,14 @@ from canhgiac.worker.queue import enqueue
 SIGNATURE_HEADER = "X-CanhGiac-Signature"
 EVENT_HEADER = "X-CanhGiac-Event"
 WEBHOOK_TIMEOUT_S = 10.0
+# Every event the platform emits (`emit` callers): a new case, each state a case moves to, and
+# a case past its deadline. A webhook subscribes to some of them, to "case.*" or to "*".
+WEBHOOK_EVENTS: tuple[str, ...] = (
+    "case.created",
+    *(f"case.{state}" for state in CASE_STATES if state != "new"),
+    "case.overdue",
+)
+MAX_WEBHOOK_URL = 2000
 
 
 class DeliveryFailed(Exception):
@@ -176,24 +186,104 @@ def verify_signature(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(sign(secret, body), header)
 
 
-def create_webhook(
-    session: Session, actor: User, *, url: str, secret: str, events: str = "*"
-) -> Webhook:
-    """Register an outbound webhook (administrators)."""
-    permissions.require(actor, "webhook.manage")
-    if not url.startswith(("https://", "http://")):
+def _require_manager(actor: User | str | None) -> None:
+    """Administrators only; a string actor is the operator at the console ("cli")."""
+    if not isinstance(actor, str):
+        permissions.require(actor, "webhook.manage")
+
+
+def check_webhook_url(url: str) -> str:
+    """The URL stripped, or ValidationFailed: an absolute http(s) URL with a host, no spaces."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url)
+    ):
         raise ValidationFailed(
             N_("Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://."), field="url"
         )
+    if len(url) > MAX_WEBHOOK_URL:
+        raise ValidationFailed(
+            f"Địa chỉ webhook quá dài (tối đa {MAX_WEBHOOK_URL} ký tự).", field="url"
+        )
+    return url
+
+
+def check_events(events: str) -> str:
+    """The subscription normalised ("case.created,case.overdue"), or ValidationFailed.
+
+    Each comma-separated item is "*", a group such as "case.*", or one of `WEBHOOK_EVENTS`;
+    an empty subscription means every event ("*").
+    """
+    if not events.strip():
+        return "*"
+    groups = {f"{event.split('.')[0]}.*" for event in WEBHOOK_EVENTS}
+    wanted: list[str] = []
+    for item in (e.strip() for e in events.split(",")):
+        if item not in ("*", *groups, *WEBHOOK_EVENTS):
+            raise ValidationFailed(
+                f"Sự kiện webhook không hợp lệ: {item!r} (chọn *, "
+                f"{', '.join(sorted(groups))} hoặc {', '.join(WEBHOOK_EVENTS)}).",
+                field="events",
+            )
+        if item not in wanted:
+            wanted.append(item)
+    return ",".join(wanted)
+
+
+def create_webhook(
+    session: Session, actor: User | str, *, url: str, secret: str, events: str = "*"
+) -> Webhook:
+    """Register an outbound webhook (administrators, or the console)."""
+    _require_manager(actor)
+    url = check_webhook_url(url)
     if len(secret) < 16:
         raise ValidationFailed(N_("Khoá bí mật webhook cần ít nhất 16 ký tự."), field="secret")
-    hook = Webhook(url=url, secret=secret, events=events or "*")
+    if len(secret) > 128:
+        raise ValidationFailed("Khoá bí mật webhook dài tối đa 128 ký tự.", field="secret")
+    events = check_events(events)
+    hook = Webhook(url=url, secret=secret, events=events)
     session.add(hook)
     session.flush()
     audit.record(
         session, actor, "webhook.create", "webhook", hook.id, {"url": url, "events": events}
     )
     return hook
+
+
+def list_webhooks(
+    session: Session, actor: User | str, *, include_inactive: bool = True
+) -> list[Webhook]:
+    """Webhooks by id (disabled ones too unless `include_inactive` is False)."""
+    _require_manager(actor)
+    query = select(Webhook).order_by(Webhook.id)
+    if not include_inactive:
+        query = query.where(Webhook.active.is_(True))
+    return list(session.scalars(query))
+
+
+def disable_webhook(session: Session, actor: User | str, webhook_id: int) -> tuple[Webhook, bool]:
+    """Stop deliveries to a webhook, keeping its row; returns (webhook, whether it changed).
+
+    Queued deliveries are dropped by `deliver_webhook`, which sends nothing to a disabled hook.
+    """
+    _require_manager(actor)
+    hook = session.get(Webhook, webhook_id)
+    if hook is None:
+        raise NotFound(f"Không tìm thấy webhook #{webhook_id}.")
+    if not hook.active:
+        return hook, False
+    hook.active = False
+    session.flush()
+    audit.record(session, actor, "webhook.disable", "webhook", hook.id, {"url": hook.url})
+    return hook, True
 
 
 def _wants(hook: Webhook, event: str) -> bool:
