@@ -21,7 +21,7 @@ def _file_reports(db: Session, store: EvidenceStore, fixtures: Path) -> Item:
         intake.submit_report(
             db, category="phishing", content=SCAM, urls=[], phones=[],
             contact={"phone": f"098700011{n}"} if n == 0 else None, consent=n == 0,
-            commune=None, store=store,
+            commune="X-COBA", store=store,
             attachments=[("sms.png", (fixtures / "sms_screenshot.png").read_bytes())] if n == 0 else (),
         )  # fmt: skip
     item = db.scalar(select(Item))
@@ -31,7 +31,8 @@ def _file_reports(db: Session, store: EvidenceStore, fixtures: Path) -> Item:
         {"kind": "rule", "code": "bank_lock", "message": "Mạo danh ngân hàng: tài khoản bị khóa",
          "weight": 0.6, "spans": []}], "indicators": [
         {"kind": "url", "value": "http://vcb-xacminh.top/a"}]}  # fmt: skip
-    intake.ingest_item(db, channel="sms_csv", content="Tin nhắn bình thường về lịch họp tổ dân phố")
+    intake.ingest_item(db, channel="sms_csv", content="Tin nhắn bình thường về lịch họp tổ dân phố",
+                       commune_unit_id=item.commune_unit_id)  # fmt: skip
     db.commit()
     return item
 

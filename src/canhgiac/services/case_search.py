@@ -170,7 +170,8 @@ def search_items(session: Session, user: User, query: str, limit: int = 100) -> 
     ids = matching_ids(session, "item", query, limit)
     if not ids:
         return []
-    return list(session.scalars(select(Item).where(Item.id.in_(ids)).order_by(Item.id.desc())))
+    found = permissions.scoped_items(select(Item).where(Item.id.in_(ids)), user)
+    return list(session.scalars(found.order_by(Item.id.desc())))
 
 
 # --- filters ------------------------------------------------------------------------------------

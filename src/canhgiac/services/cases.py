@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,19 +75,29 @@ def sees_all(user: User) -> bool:
     return user.role in permissions.DISTRICT_WIDE_ROLES or permissions.can(user, "case.view_all")
 
 
+# Outside the district-wide roles a user sees the cases of their own unit and, read-only, the cases
+# they opened themselves: a commune officer who opens a case from the review queue can follow it
+# after routing hands it to the police or the culture office. Changing it still needs the owner
+# unit (`permissions.can` with the case), so the routed unit stays the one responsible.
+
+
 def scoped(query: Select[Any], user: User) -> Select[Any]:
     """Narrow a case query to what the user may see."""
     permissions.require(user, "case.view")
     if sees_all(user):
         return query
-    return query.where(Case.owner_unit_id == user.unit_id)
+    return query.where(or_(Case.owner_unit_id == user.unit_id, Case.created_by_id == user.id))
 
 
 def can_view(user: User | None, case: Case) -> bool:
-    """Whether the user may see this case."""
+    """Whether the user may see this case: district-wide, their unit's, or one they opened."""
     if user is None or not permissions.can(user, "case.view"):
         return False
-    return sees_all(user) or case.owner_unit_id == user.unit_id
+    return (
+        sees_all(user)
+        or case.owner_unit_id == user.unit_id
+        or (case.created_by_id is not None and case.created_by_id == user.id)
+    )
 
 
 def get_case(session: Session, user: User | None, ref_or_id: str | int) -> Case:

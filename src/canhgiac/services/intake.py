@@ -23,7 +23,7 @@ from canhgiac.ingest import email as email_ingest
 from canhgiac.ingest import images, sms_csv, tipline
 from canhgiac.ingest.evidence import EvidenceStore
 from canhgiac.ingest.sms_csv import RejectedRow
-from canhgiac.services import audit
+from canhgiac.services import audit, permissions
 from canhgiac.services.dedup import exact_key, near_key
 from canhgiac.services.evidence import add_evidence, link_evidence
 from canhgiac.settings import get_settings
@@ -501,6 +501,14 @@ def _refuse_second_import(session: Session, data: bytes, kind: str, filename: st
         )
 
 
+def _importer_commune(actor: User | str | None) -> int | None:
+    """The commune an officer's import is filed for: their own unit when it is a commune, so that
+    they see what they imported in their (commune-scoped) review queue; else none (district)."""
+    if isinstance(actor, User) and actor.unit is not None and actor.unit.kind == "commune":
+        return actor.unit_id
+    return None
+
+
 def import_sms_csv(
     session: Session,
     store: EvidenceStore,
@@ -531,6 +539,7 @@ def import_sms_csv(
         item, created = ingest_item(
             session, channel="sms_csv", content=row.text, source_name=source_name,
             sender=row.sender, received_at=row.received_at, external_id=row.external_id,
+            commune_unit_id=_importer_commune(actor),
         )  # fmt: skip
         if created:
             result.imported += 1
@@ -579,6 +588,7 @@ def import_eml(
     item, created = ingest_item(
         session, channel="eml", content=content, source_name="e-mail", sender=parsed.sender,
         received_at=parsed.sent_at, external_id=parsed.message_id, title=parsed.subject or None,
+        commune_unit_id=_importer_commune(actor),
     )  # fmt: skip
     origin = f"eml:{filename}"
     add_evidence(
@@ -625,9 +635,15 @@ def list_items(
     category: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    user: User | None = None,
 ) -> tuple[list[Item], int]:
-    """Items newest first with filters; (page of items, total matching)."""
+    """Items newest first with filters; (page of items, total matching).
+
+    With `user`, only what the user may see (a commune officer: their commune's items).
+    """
     query = select(Item)
+    if user is not None:
+        query = permissions.scoped_items(query, user)
     if verdict == "pending":
         query = query.where(Item.verdict_label.is_(None))
     elif verdict in VERDICT_FILTERS:
@@ -644,10 +660,11 @@ def list_items(
     return list(rows), total
 
 
-def get_item(session: Session, item_id: int) -> Item:
-    """One item, or NotFound."""
+def get_item(session: Session, item_id: int, user: User | None = None) -> Item:
+    """One item, or NotFound (also when `user` is given and may not see it)."""
     item = session.get(Item, item_id)
-    if item is None:
+    if item is None or (user is not None and not permissions.can_view_item(user, item)):
+        # The same answer for another commune's item as for a missing one.
         raise NotFound(f"Không tìm thấy nội dung #{item_id}.")
     return item
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from canhgiac.db.models import User
+from canhgiac.db.models import Item, User
 from canhgiac.errors import PermissionDenied
 from canhgiac.i18n import N_
 
@@ -16,6 +16,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {
             "dashboard.view",
             "item.view",
+            "item.view_all",
             "item.import",
             "case.view",
             "case.view_all",
@@ -55,6 +56,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         {
             "dashboard.view",
             "item.view",
+            "item.view_all",
             "item.import",
             "case.view",
             "case.create",
@@ -101,6 +103,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 # Roles that see and act on every unit's objects; others only their own unit's.
 DISTRICT_WIDE_ROLES = frozenset({"administrator", "coordinator"})
+# Items (received content, the review queue) are seen district-wide by the roles granted
+# `item.view_all` (administrator, coordinator, the police investigator); a unit-scoped user sees
+# only the items filed for their own commune (`Item.commune_unit_id`).
 
 
 class UnitScoped(Protocol):
@@ -126,6 +131,29 @@ def can(user: User | None, action: str, obj: object | None = None) -> bool:
     if owner is None:
         owner = getattr(obj, "unit_id", None)
     return owner is None or owner == user.unit_id
+
+
+def sees_all_items(user: User) -> bool:
+    """Whether the user sees every commune's items (else only their own commune's)."""
+    return user.role in DISTRICT_WIDE_ROLES or can(user, "item.view_all")
+
+
+def can_view_item(user: User | None, item: Item) -> bool:
+    """Whether the user may see this item: `item.view`, and district-wide or their commune's."""
+    if user is None or not can(user, "item.view"):
+        return False
+    return sees_all_items(user) or (
+        item.commune_unit_id is not None and item.commune_unit_id == user.unit_id
+    )
+
+
+def scoped_items(query: Any, user: User) -> Any:
+    """Narrow an item query to what the user may see: everything for the district-wide roles,
+    else only the items filed for the user's own commune."""
+    require(user, "item.view")
+    if sees_all_items(user):
+        return query
+    return query.where(Item.commune_unit_id.is_not(None), Item.commune_unit_id == user.unit_id)
 
 
 def require(user: User | None, action: str, obj: object | None = None) -> User:

@@ -20,7 +20,7 @@ from canhgiac.db.base import utcnow
 from canhgiac.db.models import Case, CaseItem, Item, ItemIndicator, Report, User
 from canhgiac.db.models.cases import SEVERITIES, ReviewDecision
 from canhgiac.db.models.intake import REPORT_CATEGORIES
-from canhgiac.errors import Conflict, ValidationFailed
+from canhgiac.errors import Conflict, NotFound, ValidationFailed
 from canhgiac.i18n import N_
 from canhgiac.services import audit, case_search, cases, permissions
 from canhgiac.settings import Settings, get_settings
@@ -256,19 +256,20 @@ def review_queue_query(include_ok: bool = False) -> Any:
 def review_queue(
     session: Session, user: User, *, limit: int = 100, offset: int = 0
 ) -> tuple[list[Item], int]:
-    """One page of the review queue and its size."""
-    permissions.require(user, "item.view")
-    query = review_queue_query()
+    """One page of the review queue (the part the user may see) and its size."""
+    query = permissions.scoped_items(review_queue_query(), user)
     total = int(
         session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     )
     return list(session.scalars(query.limit(limit).offset(offset))), total
 
 
-def _review_item(session: Session, item_id: int) -> Item:
+def _review_item(session: Session, actor: User, item_id: int) -> Item:
+    permissions.require(actor, "item.view")
     item = session.get(Item, item_id)
-    if item is None:
-        raise ValidationFailed(f"Không tìm thấy nội dung #{item_id}.", field="item")
+    if item is None or not permissions.can_view_item(actor, item):
+        # Same answer as a missing item: do not reveal another commune's reports.
+        raise NotFound(f"Không tìm thấy nội dung #{item_id}.")
     if linked_case(session, item) is not None:
         raise Conflict(f"Nội dung #{item_id} đã thuộc một vụ việc.")
     return item
@@ -279,7 +280,7 @@ def open_case_from_review(
 ) -> Case:
     """A person opens a case for an item below the threshold (or joins the case it belongs to)."""
     permissions.require(actor, "case.create")
-    item = _review_item(session, item_id)
+    item = _review_item(session, actor, item_id)
     if category is not None and category not in REPORT_CATEGORIES:
         raise ValidationFailed(f"Loại vụ việc không hợp lệ: {category}.", field="category")
     return open_or_join(session, actor, item, category=category)
@@ -288,7 +289,7 @@ def open_case_from_review(
 def dismiss(session: Session, actor: User, item_id: int, *, reason: str = "") -> ReviewDecision:
     """Take an item out of the review queue without a case."""
     permissions.require(actor, "case.create")
-    item = _review_item(session, item_id)
+    item = _review_item(session, actor, item_id)
     decision = ReviewDecision(
         item_id=item.id,
         decision="dismissed",
@@ -304,7 +305,7 @@ def dismiss(session: Session, actor: User, item_id: int, *, reason: str = "") ->
 
 def merge_into_case(session: Session, actor: User, item_id: int, case_ref: str) -> Case:
     """Link a queued item to an existing case."""
-    item = _review_item(session, item_id)
+    item = _review_item(session, actor, item_id)
     case = cases.get_case(session, actor, case_ref)
     permissions.require(actor, "case.edit", case)
     cases.link_item(session, actor, case, item, reason="review queue")

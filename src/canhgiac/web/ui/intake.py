@@ -76,7 +76,7 @@ def items_list(
     page = max(1, min(page, 10_000))
     items, total = intake.list_items(
         db, verdict=verdict or None, channel=channel or None, category=category or None,
-        page=page,
+        page=page, user=user,
     )  # fmt: skip
     rows = [{"item": item, "preview": _preview(item.content)} for item in items]
     return render(request, "intake/items.html", {
@@ -123,7 +123,7 @@ async def import_submit(
 
 @router.get("/noi-dung/{item_id}", response_class=HTMLResponse)
 def item_detail(request: Request, item_id: int, db: DbSession, user: Viewer) -> HTMLResponse:
-    item = intake.get_item(db, item_id)
+    item = intake.get_item(db, item_id, user)
     verdict = item.verdict or {}
     stored = db.scalars(select(ItemIndicator).where(ItemIndicator.item_id == item.id).limit(200))
     indicators: list[dict[str, Any]] = [{"kind": i.kind, "value": i.value} for i in stored] or [
@@ -142,7 +142,7 @@ def item_detail(request: Request, item_id: int, db: DbSession, user: Viewer) -> 
 def item_contacts(
     request: Request, item_id: int, db: DbSession, user: ContactViewer
 ) -> HTMLResponse:
-    item = intake.get_item(db, item_id)
+    item = intake.get_item(db, item_id, user)
     reports = intake.reveal_contacts(db, user, item.id)
     db.commit()  # the audit entries of this view
     return render(request, "intake/contacts.html", {"item": item, "reports": reports})
