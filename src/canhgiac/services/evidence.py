@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Evidence, EvidenceBlob, User
+from canhgiac.db.upsert import dialect_insert
 from canhgiac.errors import NotFound
 from canhgiac.i18n import N_
 from canhgiac.ingest.evidence import EvidenceStore
@@ -21,7 +21,7 @@ MAX_NAME = 255
 def _insert_blob(session: Session, sha256: str, size: int, media_type: str) -> None:
     """Describe the blob once; concurrent writers of the same bytes do not collide."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     values: dict[str, Any] = {
         "sha256": sha256,
         "size": size,

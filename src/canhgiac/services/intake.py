@@ -11,12 +11,12 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Evidence, Item, Report, Unit, User
 from canhgiac.db.models.intake import ITEM_CHANNELS, REPORT_CATEGORIES
+from canhgiac.db.upsert import dialect_insert
 from canhgiac.errors import Conflict, NotFound, ValidationFailed
 from canhgiac.i18n import N_
 from canhgiac.ingest import email as email_ingest
@@ -69,7 +69,7 @@ def _item_insert(dialect: str) -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     stmt = (
         insert(items)
         .values(cluster_id=cluster)

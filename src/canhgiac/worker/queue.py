@@ -11,11 +11,11 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Job, User
+from canhgiac.db.upsert import dialect_insert
 from canhgiac.errors import Conflict, NotFound
 from canhgiac.services import audit
 
@@ -61,7 +61,7 @@ def enqueue(
 def _dedup_insert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING the job, for `dialect`; built once."""
     jobs = cast(Table, Job.__table__)
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect)
     stmt = insert(jobs).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(*jobs.c)
     return select(Job).from_statement(stmt)
 
