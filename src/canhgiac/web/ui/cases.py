@@ -29,6 +29,7 @@ from canhgiac.services import (
     units,
 )
 from canhgiac.web.deps import AppSettings, CurrentUser, DbSession, allowed, csrf_protect
+from canhgiac.web.labels import LABELS
 from canhgiac.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,32 +40,10 @@ ItemViewer = Annotated[User, Depends(allowed("item.view"))]
 MAX_UPLOAD = 20 * 1024 * 1024
 PAGE = 50
 
-STATE_LABELS = {
-    "new": N_("Mới"),
-    "triaged": N_("Đã phân loại"),
-    "verifying": N_("Đang xác minh"),
-    "acting": N_("Đang xử lý"),
-    "awaiting_response": N_("Chờ phản hồi"),
-    "resolved": N_("Đã xử lý xong"),
-    "rejected": N_("Không xử lý"),
-    "archived": N_("Lưu trữ"),
-}
-CATEGORY_LABELS = {
-    "scam": N_("Lừa đảo"),
-    "phishing": N_("Trang/đường link giả mạo"),
-    "spam": N_("Tin nhắn/cuộc gọi rác"),
-    "false_info": N_("Tin sai sự thật"),
-    "hacked_account": N_("Tài khoản bị chiếm đoạt"),
-    "data_leak": N_("Lộ lọt dữ liệu"),
-    "malware": N_("Mã độc"),
-    "other": N_("Khác"),
-}
-SEVERITY_LABELS = {
-    "low": N_("Thấp"),
-    "medium": N_("Trung bình"),
-    "high": N_("Cao"),
-    "critical": N_("Nghiêm trọng"),
-}
+# The shared labels (web/labels.py, also the templates' `label` filter): one wording per code.
+STATE_LABELS = LABELS["case_state"]
+CATEGORY_LABELS = LABELS["category"]
+SEVERITY_LABELS = LABELS["severity"]
 OUTCOME_LABELS = {
     "blocked": N_("Đã chặn"),
     "removed": N_("Đã gỡ bỏ"),
