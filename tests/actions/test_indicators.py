@@ -143,7 +143,7 @@ def test_bad_false_positive_reports_are_refused(
 
 
 def test_export_filters_and_expiry(actions_db: Session, settings: Settings) -> None:
-    now = datetime(2026, 11, 27, tzinfo=UTC)
+    now = datetime.now(UTC).replace(microsecond=0)  # expiry is judged against the real clock
     indicators.add_indicator(
         actions_db, None, kind="domain", value="old.example", confidence=0.9,
         seen_at=now - timedelta(days=30),

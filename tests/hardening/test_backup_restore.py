@@ -18,7 +18,7 @@ from canhgiac.cli import app
 from canhgiac.db.models import Evidence, Report
 from canhgiac.db.session import make_engine, session_factory
 from canhgiac.ingest.evidence import EvidenceStore
-from canhgiac.services import data_subject, intake
+from canhgiac.services import data_subject, filing
 from canhgiac.settings import get_settings
 from tests.conftest import IN_CI, PG_URL
 
@@ -100,7 +100,7 @@ def _fill(with_contact: str) -> int:
     with session_factory(engine)() as db:
         store = EvidenceStore(settings.evidence_dir)
         for i in range(3):
-            intake.submit_report(
+            filing.submit_report(
                 db, category="scam", content=f"Chuyển khoản gấp {i} triệu vào STK 0123{i}",
                 urls=[], phones=[], contact={"phone": with_contact} if i == 0 else None,
                 commune=None, consent=True, actor="tipline", store=store,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from canhgiac.db.models import Item, Job, Report
 from canhgiac.db.session import session_factory
 from canhgiac.ingest.evidence import EvidenceStore
-from canhgiac.services import intake
+from canhgiac.services import filing
 
 MESSAGE = "Bạn được hoàn tiền cước 500.000đ, bấm http://hoantien-cuoc.top để nhận ngay"
 
@@ -22,7 +22,7 @@ def test_concurrent_reports_of_one_message(engine: Engine, seeded: Session, tmp_
 
     def file_one(n: int) -> str:
         with factory() as session:
-            report = intake.submit_report(
+            report = filing.submit_report(
                 session, category="scam", content=MESSAGE, urls=[], phones=[], contact=None,
                 commune=None, idempotency_key=f"k-{n}", store=store,
             )  # fmt: skip
@@ -44,16 +44,16 @@ def test_screenshot_text_does_not_split_an_item(
     seeded: Session, store: EvidenceStore, fixtures: Path
 ) -> None:
     shot = (fixtures / "qr_code.png").read_bytes()
-    with_shot = intake.submit_report(
+    with_shot = filing.submit_report(
         seeded, category="scam", content=MESSAGE, urls=[], phones=[], contact=None,
         commune=None, attachments=[("qr.png", shot)], store=store,
     )  # fmt: skip
-    without = intake.submit_report(
+    without = filing.submit_report(
         seeded, category="scam", content=MESSAGE, urls=[], phones=[], contact=None, commune=None
     )
     assert with_shot.item_id == without.item_id
     assert "nhan-qua-tet.xyz" in with_shot.item.content
-    only_shot = intake.submit_report(
+    only_shot = filing.submit_report(
         seeded, category="scam", content="", urls=[], phones=[], contact=None, commune=None,
         attachments=[("qr.png", shot)], store=store,
     )  # fmt: skip

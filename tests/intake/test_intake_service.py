@@ -12,7 +12,7 @@ from canhgiac.db.models import AuditEntry, Evidence, Item, Job, Report
 from canhgiac.errors import Conflict, NotFound, ValidationFailed
 from canhgiac.ingest import tipline
 from canhgiac.ingest.evidence import EvidenceStore
-from canhgiac.services import intake
+from canhgiac.services import filing, intake
 
 SCAM = "Quý khách đã trúng thưởng 50.000.000đ, truy cập http://vcb-uudai.top/nhan để nhận. LH 0912345678"
 
@@ -63,7 +63,7 @@ def test_near_duplicates_join_the_first_items_cluster(seeded: Session) -> None:
 
 def test_three_hundred_reports_of_one_message_are_one_item(seeded: Session) -> None:
     for _ in range(300):
-        intake.submit_report(seeded, category="scam", content=SCAM, urls=[], phones=[],
+        filing.submit_report(seeded, category="scam", content=SCAM, urls=[], phones=[],
                              contact=None, commune=None)  # fmt: skip
     seeded.commit()
     assert _count(seeded, Item) == 1 and _count(seeded, Report) == 300
@@ -104,7 +104,7 @@ def test_received_at_is_kept(seeded: Session) -> None:
 
 
 def test_report_with_everything(seeded: Session, store: EvidenceStore) -> None:
-    report = intake.submit_report(
+    report = filing.submit_report(
         seeded, category="phishing", content="Tin nhắn lạ", urls=["http://vcb-uudai.top/a"],
         phones=["0912 345 678"], contact={"name": "Nguyễn Văn A", "phone": "0987000111"},
         commune="X-COBA", consent=True, store=store,
@@ -140,7 +140,7 @@ def test_bad_reports_store_nothing(seeded: Session, kwargs: dict, field: str) ->
     args = {"category": "scam", "content": "Tin lừa đảo", "urls": [], "phones": [],
             "contact": None, "commune": None} | kwargs  # fmt: skip
     with pytest.raises(ValidationFailed) as err:
-        intake.submit_report(seeded, **args)
+        filing.submit_report(seeded, **args)
     assert err.value.field == field
     seeded.rollback()
     assert _count(seeded, Report) == 0 and _count(seeded, Item) == 0
@@ -150,17 +150,17 @@ def test_bad_reports_store_nothing(seeded: Session, kwargs: dict, field: str) ->
 def test_idempotency_key(seeded: Session) -> None:
     args = {"category": "spam", "content": "Mời vay tiền lãi 0%", "urls": [], "phones": [],
             "contact": None, "commune": None}  # fmt: skip
-    first = intake.submit_report(seeded, idempotency_key="k-1", **args)
+    first = filing.submit_report(seeded, idempotency_key="k-1", **args)
     seeded.commit()
-    again = intake.submit_report(seeded, idempotency_key="k-1", **args)
+    again = filing.submit_report(seeded, idempotency_key="k-1", **args)
     assert again.id == first.id
     with pytest.raises(Conflict):
-        intake.submit_report(seeded, idempotency_key="k-1", **(args | {"content": "khác"}))
+        filing.submit_report(seeded, idempotency_key="k-1", **(args | {"content": "khác"}))
     assert _count(seeded, Report) == 1
 
 
 def test_public_status_shows_no_internal_data(seeded: Session) -> None:
-    report = intake.submit_report(seeded, category="scam", content=SCAM, urls=[], phones=[],
+    report = filing.submit_report(seeded, category="scam", content=SCAM, urls=[], phones=[],
                                   contact={"email": "a@b.vn"}, commune=None, consent=True)  # fmt: skip
     report.public_state = "resolved"
     report.public_outcome = "Đã đề nghị nhà mạng chặn số."

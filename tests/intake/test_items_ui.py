@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from canhgiac.db.models import AuditEntry, Evidence, Item
 from canhgiac.ingest.evidence import EvidenceStore
-from canhgiac.services import intake
+from canhgiac.services import filing, intake
 from tests.helpers import csrf_from, login
 
 SCAM = "Tài khoản bị khóa, đăng nhập http://vcb-xacminh.top/a để mở. Gọi 0912345678"
@@ -18,7 +18,7 @@ SCAM = "Tài khoản bị khóa, đăng nhập http://vcb-xacminh.top/a để m�
 
 def _file_reports(db: Session, store: EvidenceStore, fixtures: Path) -> Item:
     for n in range(3):
-        intake.submit_report(
+        filing.submit_report(
             db, category="phishing", content=SCAM, urls=[], phones=[],
             contact={"phone": f"098700011{n}"} if n == 0 else None, consent=n == 0,
             commune="X-COBA", store=store,

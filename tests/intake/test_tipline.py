@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from canhgiac.db.models import Evidence, Item, Report
 from canhgiac.ingest import images
 from canhgiac.ingest.evidence import EvidenceStore
+from canhgiac.services import filing
 from tests.helpers import csrf_from
 
 
@@ -161,9 +162,7 @@ def test_csrf_is_required(client: TestClient, seeded: Session) -> None:
 
 
 def test_status_page_shows_public_outcome_only(client: TestClient, seeded: Session) -> None:
-    from canhgiac.services import intake
-
-    report = intake.submit_report(seeded, category="scam", content="Nội dung gốc bí mật",
+    report = filing.submit_report(seeded, category="scam", content="Nội dung gốc bí mật",
                                   urls=[], phones=[], contact=None, commune=None)  # fmt: skip
     report.public_state = "resolved"
     report.public_outcome = "Đã đề nghị chặn tên miền."

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from canhgiac.services import claims_kb, indicators, intake, scanning
+from canhgiac.services import claims_kb, filing, indicators, scanning
 from canhgiac.worker.jobs.scan import scan_item_job
 
 
 def _scan_new_report(db: Session, content: str) -> dict:  # type: ignore[type-arg]
-    report = intake.submit_report(
+    report = filing.submit_report(
         db, category="scam", content=content, urls=[], phones=[], contact=None, commune=None
     )
     db.flush()

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from canhgiac.db import bulk
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import AuditEntry, AuditHead, User
 
@@ -28,7 +29,6 @@ _TAKE_HEAD = (
     .values(seq=_HEAD.c.seq + bindparam("count"))
     .returning(_HEAD.c.seq, _HEAD.c.entry_hash)
 )
-_INSERT_ENTRIES = insert(_ENTRIES)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(entry_hash=bindparam("new_hash"))
 
 
@@ -90,7 +90,7 @@ def record(
     if pending is not None:
         pending.append(values)
         return AuditEntry(**values)
-    return _append(session, [values])[0]
+    return AuditEntry(**_append(session, [values])[0])
 
 
 @contextmanager
@@ -114,7 +114,7 @@ def deferred(session: Session) -> Iterator[None]:
     _append(session, pending)  # not reached on error: the transaction is rolled back anyway
 
 
-def _append(session: Session, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+def _append(session: Session, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Chain and insert `entries` after the current head: three statements for any number."""
     if not entries:
         return []
@@ -133,9 +133,9 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> list[AuditEntry]
         )  # fmt: skip
         rows.append({**values, "seq": seq, "prev_hash": prev_hash, "entry_hash": entry_hash})
         prev_hash = entry_hash
-    conn.execute(_INSERT_ENTRIES, rows)
+    bulk.insert_rows(conn, _ENTRIES, rows)
     conn.execute(_MOVE_HEAD, {"new_hash": prev_hash})
-    return [AuditEntry(**row) for row in rows]
+    return rows
 
 
 @dataclass(frozen=True)

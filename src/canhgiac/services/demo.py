@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from canhgiac.db.models import User
-from canhgiac.services import accounts, activities, budget, intake, scanning
+from canhgiac.services import accounts, activities, budget, filing, scanning
 from canhgiac.services.plan import active_plan
 
 DEMO_MARKER_EMAIL = "dieuphoi@baolac.demo"
@@ -76,7 +76,7 @@ def _load_reports(session: Session) -> None:
 
     scanner = default_scanner()
     for category, commune, content, urls in DEMO_REPORTS:
-        report = intake.submit_report(
+        report = filing.submit_report(
             session, category=category, content=content, urls=list(urls), phones=[],
             contact=None, commune=commune, channel="tipline", actor="demo",
         )  # fmt: skip

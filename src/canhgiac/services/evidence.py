@@ -65,25 +65,28 @@ def add_evidence(
     )
     session.add(evidence)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "evidence.add",
-        "evidence",
-        evidence.id,
-        {
-            "sha256": sha256,
-            "size": len(data),
-            "media_type": media_type,
-            "name": evidence.name,
-            "kind": kind,
-            "origin": origin,
-            "item_id": item_id,
-            "case_id": case_id,
-            "report_id": report_id,
-        },
-    )
+    detail = custody_detail({
+        "blob_sha256": sha256, "size": len(data), "media_type": media_type, "name": evidence.name,
+        "kind": kind, "origin": origin, "item_id": item_id, "case_id": case_id,
+        "report_id": report_id,
+    })  # fmt: skip
+    audit.record(session, actor, "evidence.add", "evidence", evidence.id, detail)
     return evidence
+
+
+def custody_detail(row: dict[str, Any]) -> dict[str, Any]:
+    """The audit detail of adding evidence, from its record's values plus size and media type."""
+    return {
+        "sha256": row["blob_sha256"],
+        "size": row["size"],
+        "media_type": row["media_type"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "origin": row["origin"],
+        "item_id": row["item_id"],
+        "case_id": row["case_id"],
+        "report_id": row["report_id"],
+    }
 
 
 def get_evidence(session: Session, evidence_id: int) -> Evidence:

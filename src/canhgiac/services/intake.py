@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
@@ -14,7 +13,7 @@ from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from canhgiac.db.base import utcnow
-from canhgiac.db.models import Evidence, Item, Report, Unit, User
+from canhgiac.db.models import Evidence, Item, Report, User
 from canhgiac.db.models.intake import ITEM_CHANNELS, REPORT_CATEGORIES
 from canhgiac.db.upsert import dialect_insert
 from canhgiac.errors import Conflict, NotFound, ValidationFailed
@@ -26,7 +25,6 @@ from canhgiac.ingest.sms_csv import RejectedRow
 from canhgiac.services import audit, permissions
 from canhgiac.services.dedup import exact_key, near_key
 from canhgiac.services.evidence import add_evidence, link_evidence
-from canhgiac.settings import get_settings
 from canhgiac.worker.queue import enqueue
 
 SCAN_JOB = "item.scan"
@@ -54,8 +52,8 @@ def _key_text(content: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _item_insert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING the item, for `dialect`; built once.
+def item_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the item's columns, for `dialect`; built once.
 
     The near-duplicate cluster (the earliest item with the same near key, or that item's own
     cluster) is looked up inside the INSERT, so a new item costs one statement.
@@ -76,7 +74,13 @@ def _item_insert(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["content_sha256"])
         .returning(*items.c)
     )
-    return select(Item).from_statement(stmt)
+    return stmt
+
+
+@lru_cache(maxsize=4)
+def _item_insert(dialect: str) -> Any:
+    """`item_insert` returning the ORM item."""
+    return select(Item).from_statement(item_insert(dialect))
 
 
 def _insert_item(session: Session, values: dict[str, Any]) -> Item | None:
@@ -168,60 +172,6 @@ def _seen_again(session: Session, digest: str, seen_at: datetime, channel: str) 
     return item
 
 
-# The intake hot path's queries, built once: building a statement (coercing its columns and
-# values, then its cache key) costs more CPU than PostgreSQL takes to run it.
-_REPORT_BY_KEY = select(Report).where(Report.idempotency_key == bindparam("key"))
-_REPORT_ID_BY_CODE = select(Report.id).where(Report.tracking_code == bindparam("code"))
-
-
-def find_by_idempotency_key(session: Session, key: str) -> Report | None:
-    """The report filed earlier with this Idempotency-Key, if any."""
-    return session.scalar(_REPORT_BY_KEY, {"key": key})
-
-
-def request_fingerprint(payload: dict[str, Any]) -> str:
-    """SHA-256 of a request's canonical JSON (what 'the same body' means for idempotency)."""
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _clean_list(values: list[str], *, limit: int, max_chars: int, field: str) -> list[str]:
-    cleaned = list(dict.fromkeys(_clean_text(v) for v in values if v and v.strip()))
-    if len(cleaned) > limit:
-        raise ValidationFailed(f"Tối đa {limit} mục.", field=field)
-    if any(len(v) > max_chars for v in cleaned):
-        raise ValidationFailed(f"Mỗi mục tối đa {max_chars} ký tự.", field=field)
-    return cleaned
-
-
-def _clean_contact(contact: dict[str, Any] | None) -> dict[str, str] | None:
-    if not contact:
-        return None
-    unknown = set(contact) - set(tipline.CONTACT_FIELDS)
-    if unknown:
-        raise ValidationFailed(N_("Thông tin liên hệ chỉ gồm họ tên, số điện thoại, e-mail."),
-                               field="contact")  # fmt: skip
-    cleaned: dict[str, str] = {}
-    for key in tipline.CONTACT_FIELDS:
-        value = contact.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, str) or len(value) > tipline.MAX_CONTACT_CHARS:
-            raise ValidationFailed(N_("Thông tin liên hệ không hợp lệ."), field="contact")
-        if value.strip():
-            cleaned[key] = _clean_text(value)
-    return cleaned or None
-
-
-def _commune(session: Session, code: str | None) -> Unit | None:
-    if not code:
-        return None
-    unit = session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
-    if unit is None or unit.kind != "commune" or not unit.active:
-        raise ValidationFailed(f"Không có xã/thị trấn mã '{code}'.", field="commune")
-    return unit
-
-
 def _compose(content: str, urls: list[str], phones: list[str], image_texts: list[str]) -> str:
     """What the scanner reads: the message, then links, numbers and image text not already in it."""
     parts = [content] if content else []
@@ -235,202 +185,6 @@ def _compose(content: str, urls: list[str], phones: list[str], image_texts: list
     if texts:
         parts.append(IMAGE_TEXT_MARKER + "\n" + "\n\n".join(texts))
     return "\n\n".join(parts)
-
-
-def _checked_fields(
-    category: str,
-    content: str,
-    urls: list[str],
-    phones: list[str],
-    contact: dict[str, Any] | None,
-    consent: bool,
-    attachments: Any,
-) -> tuple[str, list[str], list[str], dict[str, str] | None]:
-    """A report's fields cleaned and checked: (content, urls, phones, contact)."""
-    if category not in REPORT_CATEGORIES:
-        raise ValidationFailed(f"Loại phản ánh không hợp lệ: {category!r}.", field="category")
-    content = _clean_text(content or "")
-    if len(content) > tipline.MAX_CONTENT_CHARS:
-        raise ValidationFailed(N_("Nội dung tối đa 10.000 ký tự."), field="content")
-    urls = _clean_list(urls, limit=tipline.MAX_URLS, max_chars=tipline.MAX_URL_CHARS, field="urls")
-    phones = _clean_list(
-        phones, limit=tipline.MAX_PHONES, max_chars=tipline.MAX_PHONE_CHARS, field="phones"
-    )
-    cleaned_contact = _clean_contact(contact)
-    if cleaned_contact and not consent:
-        raise ValidationFailed(
-            N_("Hãy đồng ý với cách sử dụng thông tin liên hệ, hoặc để trống phần liên hệ."),
-            field="consent",
-        )
-    if len(attachments) > tipline.MAX_SCREENSHOTS:
-        raise ValidationFailed(N_("Tối đa 5 ảnh chụp màn hình."), field="screenshots")
-    return content, urls, phones, cleaned_contact
-
-
-def submit_report(
-    session: Session,
-    *,
-    category: str,
-    content: str,
-    urls: list[str],
-    phones: list[str],
-    contact: dict[str, Any] | None,
-    commune: str | None,
-    channel: str = "tipline",
-    idempotency_key: str | None = None,
-    request_sha256: str | None = None,
-    consent: bool = False,
-    actor: User | str | None = None,
-    attachments: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...] = (),
-    store: EvidenceStore | None = None,
-    key_checked: bool = False,
-) -> Report:
-    """File one report: item (deduplicated), report with a tracking code, evidence; no commit.
-
-    `key_checked`: the caller has just looked the Idempotency-Key up and found nothing (a race
-    with a concurrent retry then ends in the unique index's IntegrityError, as without it).
-    """
-    fields = _checked_fields(category, content, urls, phones, contact, consent, attachments)
-    content, urls, phones, cleaned_contact = fields
-    if attachments and store is None:
-        raise ValueError("attachments need an evidence store")
-    if request_sha256 is None:
-        request_sha256 = request_fingerprint(
-            {"category": category, "content": content, "urls": urls, "phones": phones,
-             "contact": cleaned_contact, "commune": commune,
-             "attachments": [hashlib.sha256(d).hexdigest() for _, d in attachments]}
-        )  # fmt: skip
-    if idempotency_key and not key_checked:
-        existing = find_by_idempotency_key(session, idempotency_key)
-        if existing is not None:
-            if existing.request_sha256 != request_sha256:
-                raise Conflict(N_("Khóa Idempotency-Key đã được dùng cho một phản ánh khác."))
-            return existing
-    commune_unit = _commune(session, commune)
-    checked = [images.check_image(data, name) for name, data in attachments]
-    deadline = time.monotonic() + IMAGE_READ_BUDGET_S
-    image_texts = [images.read_image_text(img.data, deadline) for img in checked]
-    item_content = _compose(content, urls, phones, image_texts)
-    if not item_content:
-        raise ValidationFailed(
-            N_("Hãy nhập nội dung, đường link, số điện thoại hoặc gửi ảnh chụp màn hình."),
-            field="content",
-        )
-    now = utcnow()
-    tracking_code = _unused_tracking_code(session)
-    if store is not None:
-        # Write (and fsync) the blobs before the first write of the transaction: the database
-        # write lock (SQLite) and the audit head row lock (PostgreSQL) are then held only for
-        # the inserts, not for the disk; add_evidence below finds the blobs already stored.
-        store.put(_raw_report_bytes(
-            tracking_code, now, channel, category, content, urls, phones,
-            commune_unit.id if commune_unit else None,
-        ))  # fmt: skip
-        for img in checked:
-            store.put(img.data)
-    # The transaction's audit entries (item, evidence, report) are appended together at the end
-    # of this block: the chain's head is locked from there to the commit, not for all of it.
-    with audit.deferred(session):
-        item, created = ingest_item(
-            session,
-            channel=channel if channel in ITEM_CHANNELS else "tipline",
-            content=item_content,
-            source_name=TIPLINE_SOURCE,
-            category=category,
-            commune_unit_id=commune_unit.id if commune_unit else None,
-        )
-        report = Report(
-            tracking_code=tracking_code,
-            item_id=item.id,
-            channel=channel[:16],
-            category=category,
-            content=content,
-            urls=urls,
-            phones=phones,
-            contact=cleaned_contact,
-            contact_consent=bool(cleaned_contact and consent),
-            contact_expires_at=(
-                now + timedelta(days=get_settings().contact_retention_days)
-                if cleaned_contact
-                else None
-            ),
-            commune_unit_id=commune_unit.id if commune_unit else None,
-            reporter_user_id=actor.id if isinstance(actor, User) else None,
-            idempotency_key=idempotency_key,
-            request_sha256=request_sha256,
-            public_state="received",
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(report)
-        session.flush()
-        who = actor if actor is not None else channel
-        if store is not None:
-            _keep_report_evidence(
-                session, store, report, item, checked, image_texts, attachments, who
-            )
-        audit.record(
-            session, who, "report.submit", "report", report.id,
-            {"tracking_code": report.tracking_code, "item_id": item.id, "new_item": created,
-             "category": category, "channel": channel, "screenshots": len(checked),
-             "contact": bool(cleaned_contact)},
-        )  # fmt: skip
-    return report
-
-
-def _keep_report_evidence(
-    session: Session,
-    store: EvidenceStore,
-    report: Report,
-    item: Item,
-    checked: list[images.CheckedImage],
-    image_texts: list[str],
-    attachments: Any,
-    actor: User | str,
-) -> None:
-    """The report as received (without contact data, which expires) and every screenshot."""
-    data = _raw_report_bytes(
-        report.tracking_code, report.created_at, report.channel, report.category,
-        report.content, report.urls, report.phones, report.commune_unit_id,
-    )  # fmt: skip
-    origin = f"{report.channel}:{report.tracking_code}"
-    add_evidence(
-        session, store, data, media_type="application/json",
-        name=f"{report.tracking_code}.json", kind="raw_report", origin=origin,
-        item_id=item.id, report_id=report.id, actor=actor,
-    )  # fmt: skip
-    for (name, _), img, text in zip(attachments, checked, image_texts, strict=True):
-        add_evidence(
-            session, store, img.data, media_type=img.media_type, name=name or "anh",
-            kind="screenshot", origin=origin, item_id=item.id, report_id=report.id,
-            actor=actor, extracted_text=text or None,
-        )  # fmt: skip
-
-
-def _raw_report_bytes(
-    tracking_code: str, received_at: datetime, channel: str, category: str, content: str,
-    urls: list[str], phones: list[str], commune_unit_id: int | None,
-) -> bytes:  # fmt: skip
-    """The report as received, as kept in the evidence store (no contact data: it expires)."""
-    raw = {
-        "tracking_code": tracking_code,
-        "received_at": received_at.isoformat(),
-        "channel": channel[:16],
-        "category": category,
-        "content": content,
-        "urls": urls,
-        "phones": phones,
-        "commune_unit_id": commune_unit_id,
-    }
-    return json.dumps(raw, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-
-
-def _unused_tracking_code(session: Session) -> str:
-    for _ in range(10):
-        code = tipline.new_tracking_code()
-        if session.scalar(_REPORT_ID_BY_CODE, {"code": code}) is None:
-            return code
-    raise RuntimeError("could not draw an unused tracking code")  # 2^40 codes: never in practice
 
 
 def get_report(session: Session, tracking_code: str) -> Report:

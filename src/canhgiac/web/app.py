@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,27 +14,32 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import StatementError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from canhgiac import __version__
 from canhgiac.db.session import engine_for, session_factory
 from canhgiac.errors import CanhGiacError
+from canhgiac.ingest.evidence import EvidenceStore
 from canhgiac.settings import Settings, get_settings
 from canhgiac.web import problems
 from canhgiac.web.deps import LoginRequired
 from canhgiac.web.language import LanguageMiddleware
+from canhgiac.web.report_writer import ReportWriter
 from canhgiac.web.security import SecurityHeadersMiddleware
 
-# Route modules; each exposes `router`. A module that is not there yet is skipped.
+# Route modules; each exposes `router`. A module that is not there yet is skipped. A request is
+# matched against the routes in this order, so the busiest (health checks, citizens' reports)
+# come first; no two modules' paths overlap, so the order changes nothing else.
 ROUTE_MODULES = (
     "canhgiac.web.api.system",
+    "canhgiac.web.api.reports",
     "canhgiac.web.ui.auth",
     "canhgiac.web.ui.dashboard",
     "canhgiac.web.ui.admin",
     "canhgiac.web.public.tipline",
     "canhgiac.web.public.warnings",
-    "canhgiac.web.api.reports",
     "canhgiac.web.api.intake",
     "canhgiac.web.ui.intake",
     "canhgiac.web.ui.jobs",
@@ -77,6 +85,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = session_factory(engine)
+    app.state.report_writer = ReportWriter(
+        app.state.sessionmaker, EvidenceStore(settings.evidence_dir)
+    )
 
     app.add_middleware(LanguageMiddleware, default=settings.language)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.hsts)
@@ -98,8 +109,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     static_dir = str(files("canhgiac") / "web" / "static")
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     _include_routes(app)
+    _close_report_writer_on_shutdown(app)
     _start_background(app, settings)
     return app
+
+
+def _close_report_writer_on_shutdown(app: FastAPI) -> None:
+    """Stopping the server waits for the reports already handed to the writer."""
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        try:
+            async with previous(application) as state:
+                yield state
+        finally:
+            await run_in_threadpool(app.state.report_writer.close)
+
+    app.router.lifespan_context = lifespan
 
 
 def _start_background(app: FastAPI, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from canhgiac.db import bulk
 from canhgiac.db.base import utcnow
 from canhgiac.db.models import Job, User
 from canhgiac.db.upsert import dialect_insert
@@ -57,13 +58,32 @@ def enqueue(
     return session.scalar(select(Job).where(Job.dedup_key == dedup_key))
 
 
+_JOBS = cast(Table, Job.__table__)
+
+
+def enqueue_many(session: Session, kind: str, jobs: list[tuple[dict[str, Any], str]]) -> None:
+    """Add jobs of one kind, each `(payload, dedup_key)`, in one statement; taken keys are kept."""
+    now = utcnow()
+    rows = [
+        {"kind": kind, "payload": payload, "dedup_key": key, "run_after": now,
+         "max_attempts": 5, "state": "queued", "attempts": 0, "created_at": now}
+        for payload, key in jobs
+    ]  # fmt: skip
+    bulk.insert_rows(session.connection(), _JOBS, rows, do_nothing_on=["dedup_key"])
+
+
+@lru_cache(maxsize=4)
+def _dedup_insert_core(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING, for `dialect`; built once."""
+    jobs = cast(Table, Job.__table__)
+    return dialect_insert(dialect)(jobs).on_conflict_do_nothing(index_elements=["dedup_key"])
+
+
 @lru_cache(maxsize=4)
 def _dedup_insert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING the job, for `dialect`; built once."""
+    """`_dedup_insert_core` RETURNING the ORM job."""
     jobs = cast(Table, Job.__table__)
-    insert = dialect_insert(dialect)
-    stmt = insert(jobs).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(*jobs.c)
-    return select(Job).from_statement(stmt)
+    return select(Job).from_statement(_dedup_insert_core(dialect).returning(*jobs.c))
 
 
 def claim(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy.exc import IntegrityError
 
 from canhgiac.db.models.intake import REPORT_CATEGORIES
-from canhgiac.errors import CanhGiacError, Conflict, ValidationFailed
+from canhgiac.errors import CanhGiacError, ValidationFailed
 from canhgiac.i18n import N_
 from canhgiac.ingest import tipline
-from canhgiac.ingest.evidence import EvidenceStore
-from canhgiac.services import intake
+from canhgiac.services import filing, intake
 from canhgiac.web.deps import AppSettings, DbSession
+from canhgiac.web.report_writer import ReportWriter
 from canhgiac.web.security import RateLimiter, client_ip
 
 router = APIRouter(tags=["reports"])
@@ -119,9 +119,9 @@ def _status_url(settings: Any, code: str) -> str:
     responses={200: {"model": ReportCreated}, 409: {}, 413: {}, 422: {}, 429: {}, 507: {}},
     dependencies=[Depends(check_body_size), Depends(rate_limited)],
 )
-def create_report(
+async def create_report(
     payload: ReportIn,
-    db: DbSession,
+    request: Request,
     settings: AppSettings,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> JSONResponse:
@@ -133,58 +133,44 @@ def create_report(
     contact = payload.contact.model_dump(exclude_none=True) if payload.contact else None
     consent = payload.consent if payload.consent is not None else bool(contact)
     fields = payload.model_dump(exclude={"website"}, exclude_none=True)
-    fingerprint = intake.request_fingerprint(fields)
-    if idempotency_key:
-        earlier = intake.find_by_idempotency_key(db, idempotency_key)
-        if earlier is not None:
-            return _repeat(earlier, fingerprint, settings)
+    # No attachments: preparing is a little CPU work, done here on the event loop; the database
+    # work is the report writer's (one transaction for every report waiting; web/report_writer).
+    prepared = filing.prepare_report(
+        category=payload.category,
+        content=payload.content,
+        urls=payload.urls,
+        phones=payload.phones,
+        contact=contact,
+        commune=payload.commune,
+        channel="api",
+        idempotency_key=idempotency_key,
+        request_sha256=filing.request_fingerprint(fields),
+        consent=consent,
+        actor="api",
+    )
+    filed = await file_report(request, prepared)
+    body = ReportCreated(
+        tracking_code=filed.tracking_code,
+        status_url=_status_url(settings, filed.tracking_code),
+    )
+    if filed.repeated:
+        return JSONResponse(body.model_dump(), status_code=200)
+    return JSONResponse(body.model_dump(), status_code=201,
+                        headers={"Location": f"/api/v1/public/reports/{body.tracking_code}"})  # fmt: skip
+
+
+async def file_report(request: Request, prepared: filing.PreparedReport) -> filing.Filed:
+    """Hand a prepared report to the app's report writer and wait until it is committed."""
+    writer: ReportWriter = request.app.state.report_writer
     try:
-        report = intake.submit_report(
-            db,
-            category=payload.category,
-            content=payload.content,
-            urls=payload.urls,
-            phones=payload.phones,
-            contact=contact,
-            commune=payload.commune,
-            channel="api",
-            idempotency_key=idempotency_key,
-            request_sha256=fingerprint,
-            consent=consent,
-            actor="api",
-            store=EvidenceStore(settings.evidence_dir),
-            key_checked=True,
-        )
-        db.commit()
+        return await asyncio.wrap_future(writer.file(prepared))
     except OSError as exc:
-        # The blobs are written before any row (intake.submit_report), so nothing partial is left.
-        db.rollback()
+        # The blobs are written before any row (filing.file_reports), so nothing partial is left.
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise StorageFull(
                 N_("Hệ thống tạm thời không lưu được phản ánh (kho lưu trữ đầy). Hãy thử lại sau.")
             ) from exc
         raise
-    except IntegrityError:
-        # A concurrent retry with the same Idempotency-Key won the race: answer as it did.
-        db.rollback()
-        earlier = intake.find_by_idempotency_key(db, idempotency_key) if idempotency_key else None
-        if earlier is None:
-            raise
-        return _repeat(earlier, fingerprint, settings)
-    body = ReportCreated(
-        tracking_code=report.tracking_code, status_url=_status_url(settings, report.tracking_code)
-    )
-    return JSONResponse(body.model_dump(), status_code=201,
-                        headers={"Location": f"/api/v1/public/reports/{report.tracking_code}"})  # fmt: skip
-
-
-def _repeat(earlier: Any, fingerprint: str, settings: Any) -> JSONResponse:
-    if earlier.request_sha256 != fingerprint:
-        raise Conflict(N_("Khóa Idempotency-Key đã được dùng cho một phản ánh khác."))
-    body = ReportCreated(
-        tracking_code=earlier.tracking_code, status_url=_status_url(settings, earlier.tracking_code)
-    )
-    return JSONResponse(body.model_dump(), status_code=200)
 
 
 @router.get("/api/v1/public/reports/{tracking_code}", response_model=PublicStatus)

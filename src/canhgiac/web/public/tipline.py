@@ -8,19 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from canhgiac.db.models import Report
 from canhgiac.errors import CanhGiacError, ValidationFailed
 from canhgiac.i18n import N_
 from canhgiac.ingest import images, tipline
-from canhgiac.ingest.evidence import EvidenceStore
-from canhgiac.services import intake, units
-from canhgiac.settings import Settings
-from canhgiac.web.api.reports import check_rate
+from canhgiac.services import filing, intake, units
+from canhgiac.web.api.reports import check_rate, file_report
 from canhgiac.web.deps import AppSettings, DbSession, csrf_protect
 from canhgiac.web.templating import render
 
@@ -65,40 +60,29 @@ async def _screenshots(form: FormData) -> list[tuple[str, bytes]]:
     return files
 
 
-def _file_report(
-    db: Session, settings: Settings, values: dict[str, str], files: list[tuple[str, bytes]],
-    consent: bool,
-) -> Report:  # fmt: skip
-    """Submit and commit; the same form sent twice at once gives the first one's report."""
+def _prepare(
+    values: dict[str, str], files: list[tuple[str, bytes]], consent: bool
+) -> filing.PreparedReport:
+    """Check the form and read its screenshots (blocking work: run off the event loop)."""
     key = values["idempotency_key"][:100] or None
-    try:
-        report = intake.submit_report(
-            db,
-            category=values["category"],
-            content=values["content"],
-            urls=tipline.split_lines(values["urls"]),
-            phones=tipline.split_lines(values["phones"]),
-            contact={
-                "name": values["contact_name"],
-                "phone": values["contact_phone"],
-                "email": values["contact_email"],
-            },
-            commune=values["commune"] or None,
-            channel="tipline",
-            idempotency_key=f"form:{key}" if key else None,
-            consent=consent,
-            actor="tipline",
-            attachments=files,
-            store=EvidenceStore(settings.evidence_dir),
-        )
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        earlier = intake.find_by_idempotency_key(db, f"form:{key}") if key else None
-        if earlier is None:
-            raise
-        return earlier
-    return report
+    return filing.prepare_report(
+        category=values["category"],
+        content=values["content"],
+        urls=tipline.split_lines(values["urls"]),
+        phones=tipline.split_lines(values["phones"]),
+        contact={
+            "name": values["contact_name"],
+            "phone": values["contact_phone"],
+            "email": values["contact_email"],
+        },
+        commune=values["commune"] or None,
+        channel="tipline",
+        # The same form sent twice (a double tap) gives the first one's report.
+        idempotency_key=f"form:{key}" if key else None,
+        consent=consent,
+        actor="tipline",
+        attachments=files,
+    )
 
 
 @router.post("/bao-cao", dependencies=[Depends(csrf_protect)], response_model=None)
@@ -116,8 +100,8 @@ async def tipline_submit(request: Request, db: DbSession, settings: AppSettings)
         check_rate(request)
         files = await _screenshots(form)
         consent = form.get("consent") == "yes"
-        # OCR and the database are blocking work: keep them off the event loop.
-        report = await run_in_threadpool(_file_report, db, settings, values, files, consent)
+        prepared = await run_in_threadpool(_prepare, values, files, consent)
+        filed = await file_report(request, prepared)
     except CanhGiacError as exc:
         if exc.status == 429:
             raise
@@ -125,7 +109,7 @@ async def tipline_submit(request: Request, db: DbSession, settings: AppSettings)
         ctx = _context(db, values, exc.message)
         ctx["retention_days"] = settings.contact_retention_days
         return render(request, "tipline/form.html", ctx, status_code=exc.status)
-    return RedirectResponse(f"/bao-cao/{report.tracking_code}?moi=1", status_code=303)
+    return RedirectResponse(f"/bao-cao/{filed.tracking_code}?moi=1", status_code=303)
 
 
 @router.get("/bao-cao/tra-cuu", response_model=None)
