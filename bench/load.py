@@ -243,19 +243,26 @@ class Platform:
         return self
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 90
+        """Until every web process has started (each logs it) and /healthz answers.
+
+        On this machine a web process takes several seconds to import; measuring while the
+        second one still imports would measure one process."""
+        deadline = time.monotonic() + 120
+        log = self.workdir / "serve.log"
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                    sock.sendall(_get("/healthz", {"Connection": "close"}))
-                    if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                        return
-            except OSError:
-                pass
+            started = log.read_bytes().count(b"Application startup complete") if log.exists() else 0
+            if started >= self.web_workers:
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                        sock.sendall(_get("/healthz", {"Connection": "close"}))
+                        if sock.recv(64).startswith(b"HTTP/1.1 200"):
+                            return
+                except OSError:
+                    pass
             if self.procs[0].poll() is not None:
                 break
             time.sleep(0.2)
-        raise RuntimeError(f"server did not start; see {self.workdir / 'serve.log'}")
+        raise RuntimeError(f"server did not start; see {log}")
 
     def __exit__(self, *exc: object) -> None:
         for proc in reversed(self.procs):

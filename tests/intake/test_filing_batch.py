@@ -6,6 +6,7 @@ import errno
 import itertools
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -230,7 +231,8 @@ def test_writer_files_waiting_reports_in_one_transaction(
         return factory()
 
     before = audit.verify(seeded)[0]
-    writer = ReportWriter(sessions, EvidenceStore(tmp_path / "evidence"))  # type: ignore[arg-type]
+    store = EvidenceStore(tmp_path / "evidence")
+    writer = ReportWriter(sessions, store, threads=1)  # type: ignore[arg-type]
     futures = [writer.file(_prepare(LOAN.format(n=0)))]
     assert first_started.wait(10)
     futures += [writer.file(_prepare(LOAN.format(n=n))) for n in range(1, 10)]
@@ -303,8 +305,8 @@ def test_writer_thread_ends_when_idle(
     monkeypatch.setattr(report_writer, "IDLE_EXIT_S", 0.05)
     writer = ReportWriter(session_factory(engine), EvidenceStore(tmp_path / "evidence"))
     writer.file(_prepare(LOAN.format(n=1))).result(timeout=30)
-    thread = writer._thread
-    assert thread is not None
-    thread.join(5)
-    assert not thread.is_alive() and writer._thread is None
+    deadline = time.monotonic() + 5
+    while writer.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer.running == 0
     assert writer.file(_prepare(LOAN.format(n=2))).result(timeout=30).tracking_code

@@ -30,6 +30,7 @@ from canhgiac.services import filing
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64  # reports per transaction at most
+WRITER_THREADS = 2  # per web process
 IDLE_EXIT_S = 5.0  # the thread ends after this long without work; the next report starts one
 BLOB_THREADS = 8  # evidence blobs of a batch are written (and fsynced) this many at a time
 
@@ -41,14 +42,21 @@ class Request:
 
 
 class ReportWriter:
-    """Files prepared reports in batches on a thread of its own; `file` returns a future."""
+    """Files prepared reports in batches on threads of its own; `file` returns a future.
 
-    def __init__(self, sessions: sessionmaker[Session], store: EvidenceStore) -> None:
+    A batch spends most of its time waiting (for the disk's fsync, the database's round trips and
+    commit), so `threads` writers take turns: while one waits, the next collects what arrived.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], store: EvidenceStore, threads: int = WRITER_THREADS
+    ) -> None:
         self._sessions = sessions
         self._store = store
         self._queue: queue.Queue[Request] = queue.Queue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._threads = threads
+        self.running = 0  # writer threads alive (each ends after IDLE_EXIT_S without work)
         self._blob_pool: ThreadPoolExecutor | None = None
         self.batches = 0  # how many transactions, for tests and benchmarks
         self.filed = 0
@@ -58,19 +66,16 @@ class ReportWriter:
         request = Request(prepared)
         self._queue.put(request)
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="canhgiac-report-writer", daemon=True
-                )
-                self._thread.start()
+            if self.running < self._threads:
+                self.running += 1
+                threading.Thread(
+                    target=self._run, name=f"canhgiac-report-writer-{self.running}", daemon=True
+                ).start()
         return request.future
 
     def close(self, timeout: float = 30.0) -> None:
         """Wait until the reports queued so far are filed (the process is stopping)."""
-        with self._lock:
-            thread = self._thread
-        if thread is not None:
-            self._queue.join()
+        self._queue.join()
         with self._lock:
             pool, self._blob_pool = self._blob_pool, None
         if pool is not None:
@@ -85,7 +90,7 @@ class ReportWriter:
             except queue.Empty:
                 with self._lock:
                     if self._queue.empty():
-                        self._thread = None
+                        self.running -= 1
                         return
                 continue
             batch = [first]
