@@ -81,10 +81,11 @@ def _pg_unnest_insert(
     arrays = []
     for i, name in enumerate(columns):
         column = table.c[name]
+        # %b: the arrays travel in binary (the text format escapes every element with a regex).
         if isinstance(column.type, JSON):
-            arrays.append(f"%(c{i})s::text[]::json[]")
+            arrays.append(f"%(c{i})b::text[]::json[]")
         else:
-            arrays.append(f"%(c{i})s::{column.type.compile(dialect=dialect)}[]")
+            arrays.append(f"%(c{i})b::{column.type.compile(dialect=dialect)}[]")
     # Every name comes from the table's metadata (never from a request), quoted as the dialect does.
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in (*columns, *(name for name, _ in computed)))

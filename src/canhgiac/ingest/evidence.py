@@ -36,9 +36,12 @@ class EvidenceStore:
         target = self.path(digest)
         if target.exists() and target.stat().st_size == len(data):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
         # tmp + fsync + rename: a crash leaves either no file or the whole file, never a torn one.
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except FileNotFoundError:  # the first blob of its folder (a mkdir each time costs more)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Iterator
@@ -64,7 +63,7 @@ def record(
     object_type: str,
     object_id: object,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry in the caller's transaction (it commits or rolls back with the change).
 
     Inside `deferred(session)` the entry is appended when the block ends (its `seq` and hashes
@@ -75,7 +74,7 @@ def record(
     else:
         actor_id, actor_label = None, actor or "system"
     # A copy: the digest is taken now, the row may be written later (deferred).
-    detail = copy.deepcopy(detail) if detail else {}
+    detail = _copy_json(detail) if detail else {}
     values: dict[str, Any] = {
         "at": utcnow().replace(microsecond=0),
         "actor_id": actor_id,
@@ -89,8 +88,17 @@ def record(
     pending = session.info.get(_DEFERRED)
     if pending is not None:
         pending.append(values)
-        return AuditEntry(**values)
-    return AuditEntry(**_append(session, [values])[0])
+    else:
+        _append(session, [values])
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars); other objects are shared."""
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy_json(v) for v in value]
+    return value
 
 
 @contextmanager
