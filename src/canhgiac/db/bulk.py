@@ -1,16 +1,18 @@
 """Many rows in one INSERT, for the hot paths that write a batch (the report writer).
 
-PostgreSQL gets one array per column and `unnest`s them: the statement's text is the same for any
-number of rows, so it is parsed and planned once per connection (a multi-row VALUES list is a new,
-long statement for each batch size, and the driver parses its placeholders in Python). SQLite,
-which has no arrays, gets SQLAlchemy's `executemany` (its "insertmanyvalues" when there is
-RETURNING). Both give the same rows; tests run both.
+PostgreSQL gets the rows as one JSON document, turned back into rows by `json_to_recordset`: the
+statement's text is the same for any number of rows, so it is parsed and planned once per
+connection, and the rows cost one `json.dumps` (in C) to send. (A multi-row VALUES list is a new,
+long statement for each batch size whose placeholders the driver parses in Python; one array per
+column is dumped element by element in Python.) SQLite gets SQLAlchemy's `executemany` (its
+"insertmanyvalues" when there is RETURNING). Both give the same rows; tests run both.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -47,28 +49,48 @@ def insert_rows(
             return list(conn.execute(stmt, list(rows)))
         conn.execute(stmt, list(rows))
         return []
-    sql = _pg_unnest_insert(
+    sql = _pg_insert_sql(
         table, columns, tuple(do_nothing_on), tuple(returning),
         tuple(sorted((pg_computed or {}).items())),
     )  # fmt: skip
-    params = {f"c{i}": _column_values(conn, table, name, rows) for i, name in enumerate(columns)}
-    result = conn.exec_driver_sql(sql, params)
+    result = conn.exec_driver_sql(sql, {"rows": _json_rows(conn, table, columns, rows)})
     return list(result) if returning else []
 
 
-def _column_values(
-    conn: Connection, table: Table, name: str, rows: Sequence[Mapping[str, Any]]
-) -> list[Any]:
-    column = table.c[name]
-    values = [row[name] for row in rows]
-    if isinstance(column.type, JSON):  # sent as text, cast to json: what SQLAlchemy would send
-        return [None if v is None else json.dumps(v) for v in values]
-    process = column.type.bind_processor(conn.dialect)
-    return [process(v) for v in values] if process else values
+def _json_rows(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+) -> str:
+    """The rows as a JSON array, each value as the column's type would bind it (times in ISO 8601
+    with their offset; a JSON column's value as its JSON text)."""
+    converters: dict[str, Any] = {}
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            # Its JSON text, as SQLAlchemy sends it (None is JSON null, not SQL NULL).
+            converters[name] = json.dumps
+            continue
+        process = column_type.bind_processor(conn.dialect)
+        if process is not None:
+            converters[name] = process
+    if not converters:
+        return json.dumps(rows if isinstance(rows, list) else list(rows), default=_iso)
+    out = []
+    for row in rows:
+        values = dict(row)
+        for name, process in converters.items():
+            values[name] = process(values[name])
+        out.append(values)
+    return json.dumps(out, default=_iso)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into a bulk insert")
 
 
 @lru_cache(maxsize=64)
-def _pg_unnest_insert(
+def _pg_insert_sql(
     table: Table,
     columns: tuple[str, ...],
     do_nothing_on: tuple[str, ...],
@@ -78,22 +100,25 @@ def _pg_unnest_insert(
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.dialect()
-    arrays = []
-    for i, name in enumerate(columns):
-        column = table.c[name]
-        # %b: the arrays travel in binary (the text format escapes every element with a regex).
-        if isinstance(column.type, JSON):
-            arrays.append(f"%(c{i})b::text[]::json[]")
-        else:
-            arrays.append(f"%(c{i})b::{column.type.compile(dialect=dialect)}[]")
     # Every name comes from the table's metadata (never from a request), quoted as the dialect does.
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in (*columns, *(name for name, _ in computed)))
-    aliases = ", ".join(quote(name) for name in columns)
-    selected = ", ".join([*(f"u.{quote(name)}" for name in columns), *(e for _, e in computed)])
+
+    def field(name: str) -> str:
+        column_type = table.c[name].type
+        sql_type = "text" if isinstance(column_type, JSON) else column_type.compile(dialect=dialect)
+        return f"{quote(name)} {sql_type}"
+
+    def value(name: str) -> str:
+        return (
+            f"u.{quote(name)}::json" if isinstance(table.c[name].type, JSON) else f"u.{quote(name)}"
+        )
+
+    record = ", ".join(field(name) for name in columns)
+    selected = ", ".join([*(value(name) for name in columns), *(e for _, e in computed)])
     sql = (
         f"INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608 (names from the metadata)
-        f"SELECT {selected} FROM unnest({', '.join(arrays)}) AS u({aliases})"
+        f"SELECT {selected} FROM json_to_recordset(%(rows)s::json) AS u({record})"
     )
     if do_nothing_on:
         sql += f" ON CONFLICT ({', '.join(quote(name) for name in do_nothing_on)}) DO NOTHING"
