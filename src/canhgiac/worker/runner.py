@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import Literal
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,9 @@ class RunStats:
         self.retried += other.retried
         self.failed += other.failed
         self.lost += other.lost
+
+
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO off")
 
 
 def settings_of(session: Session) -> Settings:
@@ -286,6 +289,8 @@ class Runner:
             self.stats.lost += 1
             logger.warning("job %s (%s) lost its lock; effects rolled back", job_id, kind)
             return
+        if not spec.durable and session.get_bind().dialect.name == "postgresql":
+            session.execute(_ASYNC_COMMIT)
         session.commit()
         self.stats.done += 1
         logger.info("job %s (%s) done in %.3f s", job_id, kind, time.monotonic() - started)

@@ -24,7 +24,8 @@ def _scanner(session: Session) -> TextScanner:
     return district_scanner(session)
 
 
-@job("item.scan", max_attempts=5, timeout_s=60)
+# Not durable: a scan undone by a crash is scanned again (registry.JobSpec.durable).
+@job("item.scan", max_attempts=5, timeout_s=60, durable=False)
 def scan_item_job(session: Session, payload: dict[str, Any]) -> None:
     """Scan the item `payload["item_id"]`; an item deleted since is nothing to do."""
     item = session.get(Item, int(payload["item_id"]))
