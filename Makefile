@@ -13,7 +13,8 @@ $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock
+# setup.py and the C sources: `pip install -e .` compiles the optional C helpers of the scanner.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml requirements.lock setup.py $(wildcard src/canhgiac/*/_fast.c)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .

@@ -112,3 +112,33 @@ def test_numpy_fold_equals_the_translate_table(texts: list[str]) -> None:
 def test_teencode_pre_check_never_misses_a_match(s: str) -> None:
     if not normalize._may_have_teencode(s):
         assert list(normalize._teen_matches(s)) == []
+
+
+SHORTCODE_WORDS = ["gui", "den", "toi", "nhan", "tin", "dau so", "tong dai", "goi", "call", "sms"]
+shortcode_text = st.lists(
+    st.sampled_from(
+        [*SHORTCODE_WORDS, "hotline", "lien he", " ", ":", "\t", "\u3000", "x", "#", "1"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=600)
+@given(shortcode_text, st.integers(min_value=0, max_value=60))
+def test_shortcode_word_pre_check_never_misses_a_match(s: str, start: int) -> None:
+    start = min(start, len(s))
+    if indicators._SHORTCODE_BEFORE.search(s, max(0, start - 20), start):
+        assert indicators._may_follow_shortcode_word(s, start)
+
+
+def test_shortcode_word_ends_are_those_of_the_pattern() -> None:
+    words = ["gui", "gui den", "gui toi", "nhan den", "nhan toi", "nhan tin den", "dau so"]
+    words += ["tong dai", "goi", "call", "sms", "hotline", "lien he"]
+    for word in words:
+        assert indicators._SHORTCODE_BEFORE.search(f"x {word} : ")
+    # The words above are all the pattern's alternatives: a change to it must revisit the ends.
+    assert indicators._SHORTCODE_BEFORE.pattern == (
+        r"\b(?:gui(?: den| toi)?|nhan(?: tin)? (?:den|toi)|dau so|tong dai|goi|call|sms|hotline"
+        r"|lien he)\s*:?\s*$"
+    )
+    assert {w[-1] for w in words} == set(indicators._SHORTCODE_WORD_ENDS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+try:  # optional C helpers, built at install when a compiler is there (setup.py)
+    from canhgiac.detect import _fast
+except ImportError:  # pragma: no cover - depends on the build
+    _fast = None  # type: ignore[assignment]
 
 TEXT_MODEL_FILE = "text_model.joblib"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "resources" / "models"
@@ -312,11 +317,29 @@ class _WordFeatures:
         """Same as `self.hasher.transform(texts)`."""
         return _in_chunks(texts, self._transform)
 
-    def _transform(self, texts: list[str]) -> sparse.csr_matrix:
+    def cells(self, texts: list[str]) -> NDArray[np.uint32] | None:
+        """The uint32 cells (document << bits | column, unsorted, duplicates kept) that
+        `transform` counts, from the C helper; None where it does not apply (no C module, or
+        cells beyond 32 bits)."""
         hasher = self.hasher
         if self._shape != (hasher.n_features, tuple(hasher.char_range), tuple(hasher.word_range)):
             self._clear()  # the hasher's parameters were changed in place
+        bits = hasher.n_features.bit_length() - 1
+        if (
+            _fast is None
+            or (len(texts) + 1) << bits > 1 << 32
+            or self._features.flat.dtype != np.uint32
+        ):
+            return None
+        return self._cells_compiled(texts, bits)
+
+    def _transform(self, texts: list[str]) -> sparse.csr_matrix:
+        hasher = self.hasher
         n_docs = len(texts)
+        compiled = self.cells(texts)  # also starts the cache again if the hasher was changed
+        if compiled is not None:
+            return _csr_counts(compiled, n_docs, hasher.n_features)
+        bits = hasher.n_features.bit_length() - 1
         words: list[str] = []
         per_doc: list[int] = []
         for text in texts:
@@ -324,7 +347,6 @@ class _WordFeatures:
             per_doc.append(len(split))
             words += split
         ids = self._word_ids(words)
-        bits = hasher.n_features.bit_length() - 1
         # Cells are (document << bits | column); 32 bits sort about twice as fast as 64.
         key = np.dtype(np.uint32 if (n_docs + 1) << bits <= 1 << 32 else np.uint64)
         docs: NDArray[Any] = np.arange(n_docs, dtype=key)
@@ -339,6 +361,24 @@ class _WordFeatures:
             cols = _finish(_bigrams(tokens[:-1][same], tokens[1:][same])) & mask
             cells.append(token_doc[1:][same] | cols.astype(key))
         return _csr_counts(np.concatenate(cells), n_docs, hasher.n_features)
+
+    def _cells_compiled(self, texts: list[str], bits: int) -> NDArray[np.uint32]:
+        """The uint32 cells of `_transform` from the C helper (`_fast.word_cells`), new words
+        hashed first as `_word_ids` does."""
+        assert _fast is not None
+        bigrams = self.hasher.word_range[1] >= 2
+        cleared = False
+        while True:
+            f, t = self._features, self._tokens
+            arrays = (f.flat, f.start, f.length, t.flat, t.start, t.length)
+            found = _fast.word_cells(texts, self._ids, *arrays, bits, bigrams)
+            if not isinstance(found, list):
+                return np.frombuffer(found, dtype=np.uint32)
+            if not cleared and len(self._ids) + len(found) > _WORD_CACHE_SIZE:
+                self._clear()  # full: start again with the words of this batch (all new now)
+                cleared = True
+                continue
+            self._add(found)
 
     def _word_ids(self, words: list[str]) -> NDArray[np.int64]:
         known = self._ids
@@ -420,6 +460,25 @@ class _LinearParts:
     coef: NDArray[np.float64]
     intercept: NDArray[np.float64]
     words: _WordFeatures | None  # the cached-word path to the hasher's output, when it applies
+    # For the C arithmetic (`_fast.linear_scores`): tf of each count (log(c) + 1 by numpy, or
+    # c), one row of coefficients, and whether it gave numpy's results on a probe (see
+    # `_linear_parts`); `compiled` False means the numpy path.
+    tf_table: NDArray[np.float64] | None = None
+    weights: NDArray[np.float64] | None = None  # (idf or 1, coef) of each column, side by side
+    compiled: bool = False
+
+
+_TF_TABLE_SIZE = 4096  # counts of one n-gram in one message; beyond it, the numpy path
+# Probe messages for the check of the C arithmetic against numpy (repeats give counts > 1).
+_PROBE = [
+    "",
+    "a",
+    "lua dao chuyen khoan ngay",
+    "trung thuong trung thuong trung thuong iphone 15 pro max 0912345678",
+    "quy khach vui long truy cap vcb-xacthuc.com de xac thuc tai khoan " * 3,
+    "ok hen gap lai nhe, chieu nay 5h",
+    "x" * 300,
+]
 
 
 def _linear_parts(pipeline: Pipeline) -> _LinearParts | None:
@@ -440,9 +499,36 @@ def _linear_parts(pipeline: Pipeline) -> _LinearParts | None:
         return None
     idf = np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None
     words = _WordFeatures(hasher) if _WordFeatures.supports(hasher) else None
-    return _LinearParts(
+    parts = _LinearParts(
         pipeline, hasher, idf, bool(tfidf.sublinear_tf), logreg.coef_, logreg.intercept_, words
     )
+    if (
+        _fast is None
+        or words is None
+        or logreg.coef_.dtype != np.float64
+        or hasher.n_features >= 1 << 31
+        or (idf is not None and idf.dtype != np.float64)
+    ):
+        return parts
+    table = np.arange(_TF_TABLE_SIZE, dtype=np.float64)
+    if parts.sublinear:
+        # The same ufunc calls as the numpy path on the counts: np.log in place, then + 1.
+        np.log(table[1:], table[1:])
+        table[1:] += 1.0
+    table.flags.writeable = False
+    weights = np.ones((hasher.n_features, 2), dtype=np.float64)
+    if idf is not None:
+        weights[:, 0] = idf
+    weights[:, 1] = logreg.coef_[0]
+    weights.flags.writeable = False
+    compiled = replace(parts, tf_table=table, weights=weights.reshape(-1), compiled=True)
+    # The C arithmetic does numpy's and scipy's operations in their order; a platform whose
+    # builds fuse them differently (multiply-add) would differ in the last bits: then numpy.
+    probe = _predict_compiled(compiled, _PROBE)
+    if probe is None or not np.array_equal(probe, _predict_numpy(parts, _PROBE)):
+        log.warning("the compiled text-model arithmetic differs from numpy here; not used")
+        return parts
+    return compiled
 
 
 class TextClassifier:
@@ -489,6 +575,40 @@ def _predict_linear(parts: _LinearParts, folded: Sequence[str]) -> NDArray[np.fl
     TfidfTransformer.transform, normalize(norm="l2") and LogisticRegression.predict_proba, so the
     probabilities are bit for bit the same.
     """
+    if parts.compiled:
+        proba = _predict_compiled(parts, folded)
+        if proba is not None:
+            return proba
+    return _predict_numpy(parts, folded)
+
+
+def _predict_compiled(parts: _LinearParts, folded: Sequence[str]) -> NDArray[np.float64] | None:
+    """`_predict_numpy` with the counting and arithmetic in C (`_fast.linear_scores`): the same
+    operations in the same order on the same float64 values. None where it does not apply."""
+    assert _fast is not None and parts.words is not None
+    assert parts.tf_table is not None and parts.weights is not None
+    texts = list(folded)
+    bits = parts.hasher.n_features.bit_length() - 1
+    use_idf = parts.idf is not None
+    scores = []
+    for i in range(0, len(texts), _CHUNK):
+        chunk = texts[i : i + _CHUNK]
+        cells = parts.words.cells(chunk)
+        if cells is None:
+            return None
+        cells.sort()
+        raw = _fast.linear_scores(cells, len(chunk), bits, parts.tf_table, parts.weights, use_idf)
+        if raw is None:  # a count beyond the table
+            return None
+        scores.append(np.frombuffer(raw, dtype=np.float64))
+    if not scores:
+        return np.zeros(0)
+    proba: NDArray[np.float64] = expit(np.concatenate(scores) + parts.intercept)
+    return proba
+
+
+def _predict_numpy(parts: _LinearParts, folded: Sequence[str]) -> NDArray[np.float64]:
+    """`_predict_linear` with numpy and scipy."""
     x = parts.hasher.transform(folded) if parts.words is None else parts.words.transform(folded)
     if parts.sublinear:
         np.log(x.data, x.data)

@@ -14,6 +14,11 @@ import yaml
 
 from canhgiac.text.normalize import fold
 
+try:  # optional C helpers, built at install when a compiler is there (setup.py)
+    from canhgiac.detect import _fast
+except ImportError:  # pragma: no cover - depends on the build
+    _fast = None  # type: ignore[assignment]
+
 __all__ = [
     "LABELS",
     "REPORT_CATEGORIES",
@@ -107,6 +112,14 @@ class RuleSet:
         )
         self._automaton = self._build()
         self._has_keywords = len(self._automaton) > 0
+        self._matcher = self._build_matcher() if self._has_keywords else None
+        # For each of those rules, the literal that every match of each regex starts with, when
+        # all have one and the rule needs at least one hit: none in the text, no hit.
+        self._regex_prefixes: dict[int, tuple[str, ...] | None] = {}
+        for i in self._with_regex:
+            prefixes = tuple(_required_prefix(p) for p in self.rules[i].regexes)
+            usable = self.rules[i].min_hits >= 1 and all(prefixes)
+            self._regex_prefixes[i] = prefixes if usable else None
 
     def _build(self) -> Any:
         payload: dict[str, list[tuple[int, int]]] = {}
@@ -134,6 +147,37 @@ class RuleSet:
             automaton.make_automaton()
         return automaton
 
+    def _build_matcher(self) -> _fast.Matcher | None:
+        """The keyword pass in C (`_fast.Matcher`) over the automaton's keys and payloads, or
+        None (no C module, or a keyword beyond ASCII): then `_keyword_states` runs in Python."""
+        keys = list(self._automaton.keys())
+        if _fast is None or not all(k.isascii() for k in keys):
+            return None
+        word_ids: dict[str, int] = {}
+        entries: list[tuple[bool, list[tuple[int, int, int, bool, bool]]]] = []
+        for key in keys:
+            _, found, starred = self._automaton.get(key)
+            entries.append(
+                (
+                    starred,
+                    [
+                        (idx, slot, word_ids.setdefault(word, len(word_ids)), left, right)
+                        for word, idx, slot, left, right in found
+                    ],
+                )
+            )
+        rules = self.rules
+        watched = set(self._with_regex)
+        return _fast.Matcher(
+            keys,
+            entries,
+            tuple(word_ids),
+            [len(r.all) for r in rules],
+            [r.min_hits for r in rules],
+            [bool(r.regexes) for r in rules],
+            [i in watched for i in range(len(rules))],
+        )
+
     @classmethod
     def default(cls) -> RuleSet:
         """The shipped rules (cached)."""
@@ -152,6 +196,8 @@ class RuleSet:
         if "domain" in indicator_kinds:
             # A bare domain is a link as far as rules go: "vao vcb-xacthuc.com" asks for a visit.
             indicator_kinds = indicator_kinds | {"url"}
+        if self._matcher is not None:
+            return self._match_compiled(folded, indicator_kinds)
         states: dict[int, _State] = {}
         if self._has_keywords:
             last = len(folded) - 1
@@ -195,6 +241,41 @@ class RuleSet:
         hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
         return hits
 
+    def _match_compiled(self, folded: str, indicator_kinds: frozenset[str]) -> list[RuleHit]:
+        """`match` with the keyword pass and its filters in C: the same hits."""
+        assert self._matcher is not None
+        candidates, touched = self._matcher.match(folded)
+        hits: list[RuleHit] = []
+        rules = self.rules
+        for idx in self._with_regex:
+            if idx in touched:
+                continue
+            # No keyword of the rule: judged on its regexes alone. Two quick rejections first,
+            # the same that _evaluate would reach: a required indicator, the regexes' prefixes.
+            rule = rules[idx]
+            if rule.requires and indicator_kinds.isdisjoint(rule.requires):
+                continue
+            prefixes = self._regex_prefixes[idx]
+            if prefixes is not None:
+                for prefix in prefixes:  # a loop, not any(...): usually a single prefix
+                    if prefix in folded:
+                        break
+                else:
+                    continue
+            hit = self._evaluate(rule, _NO_KEYWORDS, folded, indicator_kinds)
+            if hit is not None:
+                hits.append(hit)
+        for idx, any_items, group_items in candidates:
+            state = _State()
+            state.any = dict(any_items)
+            state.groups = dict(group_items)
+            hit = self._evaluate(rules[idx], state, folded, indicator_kinds)
+            if hit is not None:
+                hits.append(hit)
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (-h.rule.weight, h.rule.id))
+        return hits
+
     @staticmethod
     def _evaluate(
         rule: Rule, state: _State, folded: str, indicator_kinds: frozenset[str]
@@ -207,6 +288,9 @@ class RuleSet:
         # Each regex adds at most one entry: skip them when even all of them cannot reach min_hits.
         if rule.regexes and len(pool) < rule.min_hits <= len(pool) + len(rule.regexes):
             for pattern in rule.regexes:
+                prefix = _required_prefix(pattern)
+                if prefix and prefix not in folded:
+                    continue  # cannot match
                 found = pattern.search(folded)
                 if found:
                     pool.setdefault(f"/{pattern.pattern}/", found.span())
@@ -215,6 +299,32 @@ class RuleSet:
         matched = [*pool, *(rule.all[g][0] for g in sorted(state.groups))]
         spans = sorted({*pool.values(), *state.groups.values()})
         return RuleHit(rule=rule, spans=tuple(spans), matched=tuple(matched))
+
+
+@lru_cache(maxsize=4096)
+def _required_prefix(pattern: re.Pattern[str]) -> str:
+    """Literal text that every match of `pattern` starts with (after zero-width assertions such as
+    \\b), or "" when there is none or the pattern has flags: a quick `in` test before a search
+    that is tried at every position."""
+    if pattern.flags != re.UNICODE:
+        return ""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # a private module: any surprise means no pre-check
+        return ""
+    if parsed.state.flags != re.UNICODE:  # inline flags: (?i), (?x) ...
+        return ""
+    chars: list[str] = []
+    for op, arg in parsed:
+        if op is _constants.LITERAL:
+            chars.append(chr(arg))
+        elif op is _constants.AT and not chars:
+            continue  # zero width: the literal still starts the match
+        else:
+            break
+    return "".join(chars)
 
 
 def _words(raw: object, where: str) -> tuple[str, ...]:

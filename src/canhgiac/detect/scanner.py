@@ -10,7 +10,7 @@ outweighs the spam rules, otherwise "spam". docs/scanner.md gives every weight.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from canhgiac.detect.blocklist import ListHit, Lists
 from canhgiac.detect.lookalike import LookalikeDetector, LookalikeHit
 from canhgiac.detect.rules import RuleHit, RuleSet
 from canhgiac.detect.verdict import Reason, UrlVerdict, Verdict
+from canhgiac.text._records import positional_maker
 from canhgiac.text.indicators import Indicator, extract_indicators, refang, registered_domain
 from canhgiac.text.normalize import Normalized, normalize_many
 
@@ -37,6 +38,11 @@ __all__ = [
     "scan_batch",
     "scan_one",
 ]
+
+# Reason and Verdict with every field given, without the frozen dataclass's per-field set-up
+# (made for most messages).
+_reason = positional_maker(Reason)
+_verdict = positional_maker(Verdict)
 
 THRESHOLD = 0.5  # message score at or above which the label is not "ok"
 MALICIOUS_AT = 0.8  # URL score for "malicious"
@@ -178,12 +184,20 @@ class Scanner:
         """Verdicts for many messages; the text model runs once on the whole batch."""
         if senders is not None and len(senders) != len(texts):
             raise ValueError("senders must be as long as texts")
-        keys = list(
-            zip(texts, senders if senders is not None else [None] * len(texts), strict=True)
-        )
         # Spam campaigns repeat one text many times: judge each distinct (text, sender) once.
-        unique = list(dict.fromkeys(keys))
-        norms = normalize_many([t for t, _ in unique])
+        # Without senders the texts themselves are the keys (no tuple per message).
+        keys: Sequence[Hashable]
+        unique: Sequence[Hashable]
+        if senders is None:
+            keys = texts
+            unique = unique_texts = list(dict.fromkeys(texts))
+            unique_senders: list[str | None] = [None] * len(unique)
+        else:
+            keys = pairs = list(zip(texts, senders, strict=True))
+            unique = distinct = list(dict.fromkeys(pairs))
+            unique_texts = [t for t, _ in distinct]
+            unique_senders = [s for _, s in distinct]
+        norms = normalize_many(unique_texts)
         probs = np.zeros(len(norms))
         if self.classifier is not None and norms:
             probs = np.asarray(
@@ -191,8 +205,10 @@ class Scanner:
             )
         found = [tuple(extract_indicators(n.original, n)) for n in norms]
         self._prime_hosts({i.host for inds in found for i in inds if i.host})
+        # Python floats, as float(probs[i]) gives (a model may hand back one column per row).
+        prob_of: list[float] = probs.tolist() if probs.ndim == 1 else [float(p) for p in probs]
         judged = {
-            key: self._judge(norm, found[i], float(probs[i]), key[1])
+            key: self._judge(norm, found[i], prob_of[i], unique_senders[i])
             for i, (key, norm) in enumerate(zip(unique, norms, strict=True))
         }
         return [judged[key] for key in keys]
@@ -232,8 +248,18 @@ class Scanner:
         self, norm: Normalized, indicators: tuple[Indicator, ...], prob: float, sender: str | None
     ) -> Verdict:
         kinds = frozenset(i.kind for i in indicators) if indicators else _NO_KINDS
-        ev = _Evidence()
         hits = self.rules.match(norm.folded, kinds)
+        model_weight = MODEL_WEIGHT * prob
+        if (
+            not hits
+            and not indicators
+            and self.claim_matcher is None
+            and (self.classifier is None or model_weight < 0.05)
+        ):
+            # Nothing below would add a reason (and advertising needs a rule hit): the verdict
+            # _conclude gives for no reasons, without the evidence holder (most messages).
+            return _verdict("ok", 0.0, (), indicators, ())
+        ev = _Evidence()
         for hit in hits:
             ev.add(
                 self._rule_reason(hit, norm),
@@ -245,14 +271,14 @@ class Scanner:
                 self._judge_link(ind, ind.host, ev, spans=((ind.start, ind.end),))
             elif ind.kind in ("phone", "bank_account", "email"):
                 self._judge_listed(ind, ev)
-        model_weight = MODEL_WEIGHT * prob
         if self.classifier is not None and model_weight >= 0.05:
             ev.add(
-                Reason(
+                _reason(
                     "model",
                     self.classifier.name,
                     f"Mô hình văn bản đánh giá khả năng là tin xấu: {prob:.0%}.",
                     model_weight,
+                    (),
                 ),
                 scam=False,
                 category=None,
@@ -265,7 +291,7 @@ class Scanner:
     @staticmethod
     def _rule_reason(hit: RuleHit, norm: Normalized) -> Reason:
         spans = tuple(norm.to_original(a, b) for a, b in hit.spans)
-        return Reason("rule", hit.rule.id, f"{hit.rule.title_vi}.", hit.rule.weight, spans)
+        return _reason("rule", hit.rule.id, f"{hit.rule.title_vi}.", hit.rule.weight, spans)
 
     def _judge_listed(self, ind: Indicator, ev: _Evidence) -> bool:
         """Block/allow-list check; True when the indicator is allow-listed."""
@@ -387,6 +413,8 @@ class Scanner:
         ev: _Evidence,
     ) -> set[int]:
         """Decree 91/2020/NĐ-CP: lift lawful advertising, flag unlawful. Returns reasons lifted."""
+        if not hits:  # most messages: no rule, so no advertising rule
+            return set()
         ads = [h for h in hits if h.rule.advertising]
         if not ads or any(h.rule.banned for h in hits):
             return set()
@@ -452,7 +480,28 @@ class Scanner:
     @staticmethod
     def _conclude(ev: _Evidence, lifted: set[int], indicators: tuple[Indicator, ...]) -> Verdict:
         if not ev.reasons:  # most ordinary messages: nothing to weigh
-            return Verdict("ok", 0.0, (), indicators, ())
+            return _verdict("ok", 0.0, (), indicators, ())
+        weight = ev.reasons[0].weight
+        if len(ev.reasons) == 1 and not lifted and weight <= 1.0:
+            # One reason with a weight of at most 1 (most often the model's alone): `_weigh`
+            # worked out. Its noisy-OR is 1 - (1 * (1 - w)) = 1 - (1 - w) exactly (0 when it
+            # does not count); when that reaches the threshold it outweighs the empty other side,
+            # so the label is its side's. (A NaN weight fails `<= 1.0` and goes to `_weigh`.)
+            score = 1.0 - (1.0 - weight) if weight > 0.0 else 0.0
+            label = "ok" if score < THRESHOLD else "scam" if ev.scam[0] else "spam"
+        else:
+            score, label = Scanner._weigh(ev, lifted)
+        categories: tuple[str, ...] = ()
+        if label != "ok":
+            cats = dict(ev.categories)
+            if not cats:
+                cats = {label: None}
+            categories = tuple(cats)
+        return _verdict(label, score, categories, indicators, tuple(ev.reasons))
+
+    @staticmethod
+    def _weigh(ev: _Evidence, lifted: set[int]) -> tuple[float, str]:
+        """Score and label from the reasons that count."""
         scam_w: list[float] = []
         spam_w: list[float] = []
         spam_rules_w: list[float] = []
@@ -474,13 +523,7 @@ class Scanner:
             label = "scam"
         else:
             label = "spam"
-        categories: tuple[str, ...] = ()
-        if label != "ok":
-            cats = dict(ev.categories)
-            if not cats:
-                cats = {label: None}
-            categories = tuple(cats)
-        return Verdict(label, score, categories, indicators, tuple(ev.reasons))
+        return score, label
 
 
 @lru_cache(maxsize=1)

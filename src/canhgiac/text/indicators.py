@@ -17,9 +17,15 @@ from importlib import resources
 import phonenumbers
 import tldextract
 
+from canhgiac.text._records import positional_maker
 from canhgiac.text.homoglyphs import INVISIBLE
 from canhgiac.text.normalize import Normalized, normalize
 from canhgiac.text.trie import trie_pattern
+
+try:  # optional C helpers, built at install when a compiler is there (setup.py)
+    from canhgiac.text import _fast
+except ImportError:  # pragma: no cover - depends on the build
+    _fast = None  # type: ignore[assignment]
 
 __all__ = [
     "SHORTENERS",
@@ -55,6 +61,11 @@ class Indicator:
     def to_dict(self) -> dict[str, object]:
         """Plain dict for JSON."""
         return asdict(self)
+
+
+# Indicator(kind, value, raw, start, end, registered_domain, shortener, bank, host), every field
+# given, without the frozen dataclass's per-field set-up (made for many messages).
+_indicator = positional_maker(Indicator)
 
 
 # --- public suffix list (offline: tldextract's bundled snapshot, no fetching) ------------------
@@ -313,9 +324,9 @@ def _find_urls(text: str, taken: list[tuple[int, int]]) -> list[Indicator]:
             value = normalize_url(raw)
             if value is None:
                 continue
-            found.append(Indicator("url", value, raw, start, end, reg, shortener, host=host))
+            found.append(_indicator("url", value, raw, start, end, reg, shortener, None, host))
         else:
-            found.append(Indicator("domain", host, raw, start, end, reg, shortener, host=host))
+            found.append(_indicator("domain", host, raw, start, end, reg, shortener, None, host))
     return found
 
 
@@ -329,10 +340,11 @@ _RUN_PREFIX = re.compile(r"(?:\(\+?84\)\s?|\+)$")
 _DIGITS = re.compile(r"\d+")
 
 
-def _digit_runs(text: str) -> Iterator[tuple[int, int, bool]]:
-    """(start, end, has a "+" prefix) of each run of 8+ characters that stands alone."""
+def _digit_runs(text: str, first: int = 0) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, has a "+" prefix) of each run of 8+ characters that stands alone; `first`:
+    where to start looking (no digit before it)."""
     n = len(text)
-    for m in _DIGIT_RUN.finditer(text):
+    for m in _DIGIT_RUN.finditer(text, first):
         start, end = m.span()
         if end - start < 8:
             continue  # too short for any phone number or hotline
@@ -389,8 +401,11 @@ def _is_hotline(digits: str) -> bool:
 
 
 def _find_phones(text: str) -> list[Indicator]:
-    found = []
-    for base, run_end, plus in _digit_runs(text):
+    found: list[Indicator] = []
+    first = _digit_scan(text)[0]
+    if first < 0:
+        return found
+    for base, run_end, plus in _digit_runs(text, first):
         run = text[base:run_end]
         groups = [(g.group(), g.start(), g.end()) for g in _DIGITS.finditer(run)]
         i = 0
@@ -413,7 +428,9 @@ def _find_phones(text: str) -> list[Indicator]:
             j, kind, value = best
             start = base if i == 0 else base + groups[i][1]
             end = base + groups[j][2]
-            found.append(Indicator(kind, value, text[start:end], start, end))
+            found.append(
+                _indicator(kind, value, text[start:end], start, end, None, False, None, None)
+            )
             i = j + 1
     return found
 
@@ -426,6 +443,17 @@ _SHORTCODE_BEFORE = re.compile(
     r"\b(?:gui(?: den| toi)?|nhan(?: tin)? (?:den|toi)|dau so|tong dai|goi|call|sms|hotline"
     r"|lien he)\s*:?\s*$"
 )
+# The last letter of every word of _SHORTCODE_BEFORE: a cheap test before that search.
+_SHORTCODE_WORD_ENDS = frozenset("ilnose")
+_SHORTCODE_WORD_ENDS_STR = "".join(sorted(_SHORTCODE_WORD_ENDS))
+
+
+def _may_follow_shortcode_word(folded: str, start: int) -> bool:
+    """False only when `_SHORTCODE_BEFORE` cannot match right before `start`."""
+    tail = folded[max(0, start - 20) : start].rstrip()
+    if tail[-1:] == ":":
+        tail = tail[:-1].rstrip()
+    return tail[-1:] in _SHORTCODE_WORD_ENDS
 
 
 # --- bank accounts -----------------------------------------------------------------------------
@@ -490,9 +518,13 @@ def _nearest_bank(folded: str, start: int, end: int) -> str | None:
     return best[1] if best else None
 
 
-def _find_accounts(norm: Normalized, phones: list[Indicator]) -> list[Indicator]:
-    folded, found = norm.folded, []
-    for m in _ACCOUNT_RE.finditer(folded):
+def _find_accounts(norm: Normalized, phones: list[Indicator], first: int) -> list[Indicator]:
+    """Bank accounts; `first`: no match of _ACCOUNT_RE starts before it (-1: none at all)."""
+    folded, found = norm.folded, list[Indicator]()
+    if first < 0:
+        return found
+    # The look-behind still sees the text before `first`.
+    for m in _ACCOUNT_RE.finditer(folded, first):
         start, end = m.span()
         digits = re.sub(r"\D", "", m.group())
         if not 6 <= len(digits) <= 19 or _AMOUNT_AFTER.match(folded, end):
@@ -510,21 +542,31 @@ def _find_accounts(norm: Normalized, phones: list[Indicator]) -> list[Indicator]
         if is_phone and not (keyword and start - keyword.end() <= 3 and "khoan" in keyword.group()):
             continue
         raw = norm.original[o_start:o_end]
-        found.append(Indicator("bank_account", digits, raw, o_start, o_end, bank=bank))
+        found.append(
+            _indicator("bank_account", digits, raw, o_start, o_end, None, False, bank, None)
+        )
     return found
 
 
-def _find_shortcodes(norm: Normalized) -> list[Indicator]:
-    found, folded = [], norm.folded
-    for m in _SHORT_NUM.finditer(folded):
+def _find_shortcodes(norm: Normalized, first: int) -> list[Indicator]:
+    """Short codes; `first`: no match of _SHORT_NUM that may follow a short-code word starts
+    before it (-1: none at all)."""
+    found, folded = list[Indicator](), norm.folded
+    if first < 0:
+        return found
+    for m in _SHORT_NUM.finditer(folded, first):
         start, end = m.span()
-        if _AMOUNT_AFTER.match(folded, end) or not _SHORTCODE_BEFORE.search(
-            folded, max(0, start - 20), start
+        if (
+            not _may_follow_shortcode_word(folded, start)
+            or _AMOUNT_AFTER.match(folded, end)
+            or not _SHORTCODE_BEFORE.search(folded, max(0, start - 20), start)
         ):
             continue
         o_start, o_end = norm.to_original(start, end)
         raw = norm.original[o_start:o_end]
-        found.append(Indicator("shortcode", m.group(), raw, o_start, o_end))
+        found.append(
+            _indicator("shortcode", m.group(), raw, o_start, o_end, None, False, None, None)
+        )
     return found
 
 
@@ -540,12 +582,51 @@ _URL_HINT = re.compile(
 )
 _INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLE))) + "]")
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+
+
+def _bmp_bitmap(chars: frozenset[str]) -> bytes:
+    bitmap = bytearray(8192)
+    for ch in chars:
+        if ord(ch) > 0xFFFF:
+            raise ValueError("BMP characters only")
+        bitmap[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
+    return bytes(bitmap)
+
+
+_INVISIBLE_BITS = _bmp_bitmap(INVISIBLE)  # for the C helper: the same set as _INVISIBLE_RE
 _ANY_DIGIT = re.compile(r"\d")
+
+
+def _py_first_digit(s: str) -> int:
+    """Where `_ANY_DIGIT` first matches in `s`, or -1."""
+    m = _ANY_DIGIT.search(s)
+    return m.start() if m else -1
+
+
+# The C twin scans without the regex engine (tests compare them).
+_first_digit = _fast.first_digit if _fast is not None else _py_first_digit
+
+
+def _py_digit_scan(s: str, word_ends: str = "") -> tuple[int, int, int]:
+    """For _DIGIT_RUN, _SHORT_NUM and _ACCOUNT_RE: a position before which no match starts (for
+    _SHORT_NUM with `word_ends`: no match that `_may_follow_shortcode_word` lets through), or -1
+    when there is none. Every match starts on a digit: the first digit, three times. The C twin
+    finds the first place where each may start (tests check both)."""
+    first = _py_first_digit(s)
+    return first, first, first
+
+
+_digit_scan = _fast.digit_scan if _fast is not None else _py_digit_scan
 
 
 def _without_invisible(text: str) -> tuple[str, list[int] | None]:
     """Drop zero-width characters (used to break up links) and map positions back."""
-    if not _INVISIBLE_RE.search(text):
+    if text.isascii():  # every one of them is beyond ASCII
+        return text, None
+    if _fast is not None:
+        if not _fast.any_in_bitmap(text, _INVISIBLE_BITS):
+            return text, None
+    elif not _INVISIBLE_RE.search(text):
         return text, None
     keep = [i for i, ch in enumerate(text) if ch not in INVISIBLE]
     return text.translate(_DROP_INVISIBLE), [*keep, len(text)]
@@ -573,17 +654,19 @@ def extract_indicators(text: str, normalized: Normalized | None = None) -> list[
     clean, pos = _without_invisible(text)
     emails: list[Indicator] = []
     urls: list[Indicator] = []
-    if _URL_HINT.search(clean):
+    if (_fast is None or _fast.url_may_match(clean)) and _URL_HINT.search(clean):
         if "@" in clean or "at]" in clean or "at)" in clean or "at}" in clean:
             emails = _find_emails(clean)
         urls = _find_urls(clean, [(e.start, e.end) for e in emails])
     phones = _find_phones(clean)
     found = [_remap(i, text, pos) for i in (*emails, *urls, *phones)]
-    if _ANY_DIGIT.search(text):
+    if _first_digit(text) >= 0:
         norm = normalized if normalized is not None else normalize(text)
         phone_spans = [i for i in found if i.kind == "phone"]
         taken = [(i.start, i.end) for i in found]
-        for ind in (*_find_shortcodes(norm), *_find_accounts(norm, phone_spans)):
+        _, short_at, account_at = _digit_scan(norm.folded, _SHORTCODE_WORD_ENDS_STR)
+        shortcodes = _find_shortcodes(norm, short_at)
+        for ind in (*shortcodes, *_find_accounts(norm, phone_spans, account_at)):
             if ind.kind == "shortcode" and any(a < ind.end and ind.start < b for a, b in taken):
                 continue
             found.append(ind)

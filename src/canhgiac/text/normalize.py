@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
 
 import numpy as np
 
+from canhgiac.text._records import positional_maker
 from canhgiac.text.homoglyphs import CONFUSABLES, INVISIBLE, LEET
 from canhgiac.text.teencode import TEENCODE
 from canhgiac.text.trie import trie_pattern
+
+try:  # optional C helpers, built at install when a compiler is there (setup.py)
+    from canhgiac.text import _fast
+except ImportError:  # pragma: no cover - depends on the build
+    _fast = None  # type: ignore[assignment]
 
 __all__ = [
     "Normalized",
@@ -60,6 +66,10 @@ class Normalized:
         while stop < len(orig) and unicodedata.combining(orig[stop]):
             stop += 1
         return first, stop
+
+
+# Normalized(original, text, folded, offsets) without the frozen dataclass's per-field set-up.
+_make_normalized = positional_maker(Normalized)
 
 
 # --- character tables --------------------------------------------------------------------------
@@ -134,16 +144,32 @@ class _LazyTable(dict[int, str]):
 _TEXT_TABLE = _LazyTable(_text_char)
 
 
-def _text_hint() -> re.Pattern[str]:
-    """Every BMP character that `_text_char` changes, so most messages skip the translation."""
+# Control characters (tab, newline and carriage return stay), full-width forms, circled digits.
+_TEXT_HINT_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00, 0x08),
+    (0x0B, 0x0C),
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),
+    (0xFF01, 0xFF5E),
+    (0x2460, 0x24FF),
+)
+
+
+def _text_hint() -> tuple[re.Pattern[str], bytes]:
+    """Every BMP character that `_text_char` changes, so most messages skip the translation:
+    as a character class and as a bitmap over the BMP (for the C helper; the same set)."""
     format_chars = [chr(c) for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == "Cf"]
     chars = "".join(sorted({*INVISIBLE, *CONFUSABLES, *format_chars}))
-    return re.compile(
-        "[" + re.escape(chars) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\uff01-\uff5e\u2460-\u24ff]"
-    )
+    ranges = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _TEXT_HINT_RANGES)
+    bitmap = bytearray(8192)
+    for cp in [*map(ord, chars), *(c for a, b in _TEXT_HINT_RANGES for c in range(a, b + 1))]:
+        if cp > 0xFFFF:
+            raise ValueError("the text hint is for BMP characters only")
+        bitmap[cp >> 3] |= 1 << (cp & 7)
+    return re.compile("[" + re.escape(chars) + ranges + "]"), bytes(bitmap)
 
 
-_TEXT_HINT = _text_hint()
+_TEXT_HINT, _TEXT_HINT_BITS = _text_hint()
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -151,10 +177,81 @@ def _text_changes(text: str) -> bool:
     """True when `text.translate(_TEXT_TABLE)` would change `text`."""
     if _TEXT_HINT.search(text):
         return True
+    return _astral_changes(text)
+
+
+def _astral_changes(text: str) -> bool:
+    """True when `_TEXT_TABLE` changes a character of `text` beyond the BMP."""
     # Emoji (common in spam) are astral and almost never change: check those few characters
     # one by one instead of sending every message with an emoji through the translation.
     table = _TEXT_TABLE
     return any(table[ord(ch)] != ch for ch in _ASTRAL.findall(text))
+
+
+# Blocks whose characters are checked for `_nfc_safe` (Latin and Vietnamese letters,
+# punctuation and symbols, CJK punctuation, variation selectors and full-width forms, emoji);
+# characters elsewhere count as unsafe. tests/text/test_compiled_helpers.py checks that none of
+# these is the second character of a canonical composition.
+_NFC_SAFE_BLOCKS = (
+    (0x0000, 0x02FF),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x2BFF),
+    (0x3000, 0x303F),
+    (0xFE00, 0xFFFF),
+    (0x1F000, 0x1FAFF),
+)
+
+
+def _nfc_safe(ch: str) -> bool:
+    """A starter that NFC leaves alone and whose decomposition starts with a starter: a string of
+    such characters (none of them the second of a canonical pair) is in NFC."""
+    if unicodedata.combining(ch) or unicodedata.normalize("NFC", ch) != ch:
+        return False
+    return unicodedata.combining(unicodedata.normalize("NFD", ch)[0]) == 0
+
+
+@lru_cache(maxsize=1)
+def _astral_change_bits() -> bytes:
+    """Bitmap over U+10000..U+1FFFF of the characters that `_TEXT_TABLE` changes: invisible and
+    format characters and mathematical letters (the only astral ones `_text_char` touches)."""
+    bitmap = bytearray(8192)
+    for cp in range(0x10000, 0x20000):
+        ch = chr(cp)
+        candidate = (
+            unicodedata.category(ch) in ("Cf", "Cc")
+            or 0x1D400 <= cp <= 0x1D7FF
+            or ch in INVISIBLE
+            or ch in CONFUSABLES
+        )
+        if candidate and _TEXT_TABLE[cp] != ch:
+            bitmap[(cp - 0x10000) >> 3] |= 1 << (cp & 7)
+    return bytes(bitmap)
+
+
+@lru_cache(maxsize=1)
+def _nfc_safe_bits() -> bytes:
+    """Bitmap over U+0000..U+1FFFF of the `_nfc_safe` characters of `_NFC_SAFE_BLOCKS`."""
+    bitmap = bytearray(16384)
+    for first, last in _NFC_SAFE_BLOCKS:
+        for cp in range(first, last + 1):
+            if _nfc_safe(chr(cp)):
+                bitmap[cp >> 3] |= 1 << (cp & 7)
+    return bytes(bitmap)
+
+
+def _clean_text(text: str) -> str:
+    """`canonical_tones` of the text form (`_TEXT_TABLE` applied) of a non-ASCII message."""
+    if _fast is None:
+        return canonical_tones(text.translate(_TEXT_TABLE) if _text_changes(text) else text)
+    # One C pass says which steps can change anything: the table, NFC, the tone placement.
+    flags = _fast.text_flags(
+        text, _TEXT_HINT_BITS, _astral_change_bits(), _nfc_safe_bits(), _TONED_SECOND
+    )
+    if flags & 1 or (flags & 2 and _astral_changes(text)):
+        return canonical_tones(text.translate(_TEXT_TABLE))
+    if flags & 4:  # a character that NFC might change: the full check
+        return canonical_tones(text)
+    return _fix_tones(text) if flags & 8 else text
 
 
 _FOLD_TABLE = _LazyTable(_fold_char)
@@ -249,19 +346,20 @@ def _sub_matches(
         old = m.group(group)
         if rep == old:
             continue
-        if offs is None:
-            offs = list(range(len(s)))
         a, b = m.span(group)
         parts.append(s[pos:a])
-        new_offs.extend(offs[pos:a])
+        if offs is None:  # the identity map: offsets are positions, no list of them needed
+            new_offs.extend(range(pos, a))
+            new_offs.extend([a + k for k in _alignment(old, rep)])
+        else:
+            new_offs.extend(offs[pos:a])
+            new_offs.extend(_align(old, rep, offs[a:b]))
         parts.append(rep)
-        new_offs.extend(_align(old, rep, offs[a:b]))
         pos = b
     if not parts:
         return s, offs
-    assert offs is not None
     parts.append(s[pos:])
-    new_offs.extend(offs[pos:])
+    new_offs.extend(range(pos, len(s)) if offs is None else offs[pos:])
     return "".join(parts), new_offs
 
 
@@ -292,10 +390,13 @@ def _fix_caps_l(m: re.Match[str]) -> str:
 _LEET_HINT = re.compile(r"[0-9$](?:(?<=[a-z][0-9$])|(?=[a-z]))")
 _TOKEN_TAIL = re.compile(r"[\w$]*")
 _LEET_CHARS = frozenset(LEET) - {"@"}  # "@" stays: it belongs to e-mail addresses
+_LEET_CHARS_STR = "".join(sorted(_LEET_CHARS))
 
 
 def _fold_leet_all(s: str) -> str:
     """Fold leetspeak in each word that mixes letters and digits (same length as the input)."""
+    if _fast is not None and not _fast.leet_may_change(s, _LEET_CHARS_STR):
+        return s  # one C pass: no leet character that `_fold_leet` could replace
     parts: list[str] = []
     pos = 0
     for m in _LEET_HINT.finditer(s):
@@ -343,6 +444,14 @@ _SPACED_HINT = re.compile(r"([ .\-_])(?<=[^\W\d_].)(?<![^\W_]..)[^\W\d_]\1[^\W\d
 _SEPARATORS = str.maketrans("", "", " .-_")
 
 
+def _py_spaced_hint(s: str) -> bool:
+    return _SPACED_HINT.search(s) is not None
+
+
+# The C twin answers what _SPACED_HINT answers, in one pass (tests compare them).
+_spaced_hint = _fast.spaced_hint if _fast is not None else _py_spaced_hint
+
+
 # A teencode word stands alone: not after a word character, "@", "/", ".", "-" or "(" ("100(K)"
 # is an amount, not "không"), and not before a word character, "@", "/" or ".x" / "-x" / ":x".
 _TEEN_WORD = "(" + trie_pattern(list(TEENCODE)) + r")(?![\w@/]|[.\-:]\w)"
@@ -355,18 +464,56 @@ _TEEN_AFTER = re.compile(r"[^\w@/.\-(]" + _TEEN_WORD)
 
 # A teencode word made of word characters only matches a whole run of word characters, so ASCII
 # text whose runs (split at every other ASCII character) include none of them has no match: one
-# str.translate and str.split instead of trying the pattern at every position.
+# bytes.translate and bytes.split instead of trying the pattern at every position.
 _TEEN_RUNS = frozenset(k for k in TEENCODE if re.fullmatch(r"\w+", k))
 _TEEN_OTHERS = tuple(k for k in TEENCODE if k not in _TEEN_RUNS)  # "a/c": searched as they are
 _ASCII_NON_WORD_CHARS = "".join(c for c in map(chr, range(128)) if not re.fullmatch(r"\w", c))
-_ASCII_NON_WORD = str.maketrans(dict.fromkeys(_ASCII_NON_WORD_CHARS, " "))
+# Every other ASCII character to a space, on bytes: bytes.translate is a plain 256-entry table
+# (str.translate looks each character up in a dict). Only [A-Za-z0-9_] and spaces remain, so
+# bytes.split() splits where str.split() would.
+_ASCII_NON_WORD_BYTES = bytes.maketrans(
+    _ASCII_NON_WORD_CHARS.encode("ascii"), b" " * len(_ASCII_NON_WORD_CHARS)
+)
+# (Only ASCII text gets here, and it cannot hold a word that is not ASCII.)
+_TEEN_RUNS_BYTES = frozenset(k.encode("ascii") for k in _TEEN_RUNS if k.isascii())
+_TEEN_RUNS_ASCII = frozenset(k for k in _TEEN_RUNS if k.isascii())
+_TEEN_LONGEST = max(map(len, _TEEN_RUNS_ASCII), default=0)
+
+
+def _run_hash(word: str) -> int:
+    """32-bit FNV-1a of an ASCII word, low 16 bits (the C helper computes the same)."""
+    h = 2166136261
+    for byte in word.encode("ascii"):
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h & 0xFFFF
+
+
+def _run_bitmap(words: Iterable[str]) -> bytes:
+    bitmap = bytearray(8192)
+    for word in words:
+        h = _run_hash(word)
+        bitmap[h >> 3] |= 1 << (h & 7)
+    return bytes(bitmap)
+
+
+# A pre-filter for the C helper: only runs whose bit is set are looked up in the set.
+_TEEN_BITMAP = _run_bitmap(_TEEN_RUNS_ASCII)
+# The C helper looks at ASCII runs of up to 64 characters: every teencode word must be one.
+_TEEN_RUNS_C = _fast is not None and _TEEN_RUNS == _TEEN_RUNS_ASCII and _TEEN_LONGEST <= 64
 
 
 def _may_have_teencode(s: str) -> bool:
-    """False only when `_teen_matches(s)` finds nothing (a quick test for ASCII text)."""
-    if not s.isascii() or any(k in s for k in _TEEN_OTHERS):
+    """False only when `_teen_matches(s)` finds nothing (a quick test; in Python for ASCII text
+    only, in C for any: the runs are those of Unicode word characters, as in the pattern)."""
+    if not s.isascii() and not _TEEN_RUNS_C:
         return True
-    return not _TEEN_RUNS.isdisjoint(s.translate(_ASCII_NON_WORD).split())
+    for k in _TEEN_OTHERS:  # a loop, not any(...): no generator for one or two words
+        if k in s:
+            return True
+    if _TEEN_RUNS_C:
+        return _fast.has_word_run(s, _TEEN_RUNS_ASCII, _TEEN_LONGEST, _TEEN_BITMAP)
+    words = s.encode("ascii").translate(_ASCII_NON_WORD_BYTES).split()
+    return not _TEEN_RUNS_BYTES.isdisjoint(words)
 
 
 def _teen_matches(s: str) -> Iterable[re.Match[str]]:
@@ -386,9 +533,12 @@ _WS_RE = re.compile(r"\s{2,}|[^\S ]|^ | $")
 _WS_RE_ASCII = re.compile(r" (?: +|(?<=^ )|(?=$))")
 
 
-def _needs_ws_fix(s: str) -> bool:
+def _py_needs_ws_fix(s: str) -> bool:
     """True when there is whitespace other than single spaces between words."""
     return s[:1] == " " or s[-1:] == " " or "  " in s or _OTHER_SPACE.search(s) is not None
+
+
+_needs_ws_fix = _fast.needs_ws_fix if _fast is not None else _py_needs_ws_fix
 
 
 def _fold_table(s: str) -> str:
@@ -493,17 +643,19 @@ def _fold_with_offsets(original: str) -> tuple[str, Offsets | None]:
     return _fold_words(*_fold_chars_offsets(_fix_caps(original)))
 
 
-def _fold_many(texts: Sequence[str]) -> list[tuple[str, Offsets | None]]:
-    """`[_fold_with_offsets(t) for t in texts]`, with the character step of all non-ASCII texts
-    done in one numpy pass."""
+def _fold_many(texts: Sequence[str]) -> Iterator[tuple[str, Offsets | None]]:
+    """`_fold_with_offsets(t) for t in texts`, with the character step of all non-ASCII texts
+    done in one numpy pass. A generator: each pair is used and dropped at once, so a batch does
+    not keep one more tracked object per message alive (fewer garbage collector passes)."""
     fixed = [_fix_caps(t) for t in texts]
     wide = [s for s in fixed if not s.isascii()]
     if len(wide) < _MANY_MIN:
-        return [_fold_words(*_fold_chars_offsets(s)) for s in fixed]
+        for s in fixed:
+            yield _fold_words(*_fold_chars_offsets(s))
+        return
     folded_wide = iter(_fold_codes_many(wide))
-    return [
-        _fold_words(*(_fold_chars_offsets(s) if s.isascii() else next(folded_wide))) for s in fixed
-    ]
+    for s in fixed:
+        yield _fold_words(*(_fold_chars_offsets(s) if s.isascii() else next(folded_wide)))
 
 
 # Below this many non-ASCII messages, numpy's per-call cost exceeds what it saves.
@@ -513,8 +665,18 @@ _MANY_MIN = 4
 def _fold_words(folded: str, offs: Offsets | None) -> tuple[str, Offsets | None]:
     """The word-level steps after the character table: leetspeak, spaced letters, teencode,
     whitespace."""
+    if _TEEN_RUNS_C and not _fast.word_steps(
+        folded, _LEET_CHARS_STR, _TEEN_RUNS_ASCII, _TEEN_LONGEST, _TEEN_BITMAP
+    ):
+        # One C pass: no step below can change anything (most messages), unless a teencode
+        # word with other characters ("a/c") is there.
+        for k in _TEEN_OTHERS:
+            if k in folded:
+                break
+        else:
+            return folded, offs
     folded = _fold_leet_all(folded)  # same length: offsets unchanged
-    if _SPACED_HINT.search(folded):
+    if _spaced_hint(folded):
         folded, offs = _sub(folded, offs, _SPACED, lambda m: m.group().translate(_SEPARATORS))
     if _may_have_teencode(folded):
         folded, offs = _sub_matches(folded, offs, _teen_matches(folded), _expand_teen, group=1)
@@ -533,9 +695,9 @@ def _fold_words(folded: str, offs: Offsets | None) -> tuple[str, Offsets | None]
 
 def canonical_tones(text: str) -> str:
     """NFC with tone marks in the traditional place (òa, òe, ùy)."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return _fix_tones(text)
+    # normalize() returns text that is already in NFC as it is (its own quick check first);
+    # is_normalized() before it would normalise decomposed text twice.
+    return _fix_tones(unicodedata.normalize("NFC", text))
 
 
 def strip_diacritics(text: str) -> str:
@@ -546,6 +708,10 @@ def strip_diacritics(text: str) -> str:
 # Identity offsets for messages that fold without dropping characters, sliced (a copy in C)
 # instead of being built from a range each time.
 _IDENTITY = tuple(range(4097))
+# The slices themselves, one per length up to 1,024 (at most 4 MB in all), made when a length is
+# first met: a tuple is immutable, so every message of that length can share it; copying even
+# from a shared tuple touches each of its int objects (a cache miss each for numbers above 256).
+_IDENTITY_BY_LENGTH: list[tuple[int, ...] | None] = [None] * 1025
 
 
 def normalize(text: str) -> Normalized:
@@ -563,15 +729,21 @@ def _normalized(text: str, folding: tuple[str, Offsets | None]) -> Normalized:
         # NFC and tone placement never change ASCII; only control characters go.
         clean = text if text.isprintable() else text.translate(_TEXT_TABLE)
     else:
-        clean = canonical_tones(text.translate(_TEXT_TABLE) if _text_changes(text) else text)
+        clean = _clean_text(text)
     folded, offs = folding
     if offs is None:
         n = len(folded) + 1
-        offsets = _IDENTITY[:n] if n <= len(_IDENTITY) else tuple(range(n))
+        if n < len(_IDENTITY_BY_LENGTH):
+            shared = _IDENTITY_BY_LENGTH[n]
+            if shared is None:
+                shared = _IDENTITY_BY_LENGTH[n] = _IDENTITY[:n]
+            offsets = shared
+        else:
+            offsets = _IDENTITY[:n] if n <= len(_IDENTITY) else tuple(range(n))
     else:
         offs.append(len(text))
         offsets = tuple(offs)
-    return Normalized(original=text, text=clean, folded=folded, offsets=offsets)
+    return _make_normalized(text, clean, folded, offsets)
 
 
 def fold_chars(text: str) -> str:
