@@ -73,7 +73,7 @@ class ReportWriter:
                 ).start()
         return request.future
 
-    def close(self, timeout: float = 30.0) -> None:
+    def close(self) -> None:
         """Wait until the reports queued so far are filed (the process is stopping)."""
         self._queue.join()
         with self._lock:
@@ -142,12 +142,13 @@ class ReportWriter:
             except BaseException:
                 session.rollback()
                 raise
+        with self._lock:  # the counters are shared by the writer threads
             self.batches += 1
+            self.filed += sum(1 for outcome in outcomes if not isinstance(outcome, BaseException))
         for request, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 request.future.set_exception(outcome)
             else:
-                self.filed += 1
                 request.future.set_result(outcome)
 
     def _write_one(
