@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -109,34 +110,19 @@ def test_every_invisible_character_is_beyond_ascii() -> None:
 @contextmanager
 def _pure_python() -> Iterator[None]:
     """Normalisation and indicators as they run when the C module is not built."""
-    saved = (
-        normalize._fast,
-        normalize._TEEN_RUNS_C,
-        normalize._spaced_hint,
-        normalize._needs_ws_fix,
-        indicators._fast,
-        indicators._first_digit,
-        indicators._digit_scan,
+    fallbacks = (
+        (normalize, "_fast", None),
+        (normalize, "_TEEN_RUNS_C", False),
+        (normalize, "_spaced_hint", normalize._py_spaced_hint),
+        (normalize, "_needs_ws_fix", normalize._py_needs_ws_fix),
+        (indicators, "_fast", None),
+        (indicators, "_first_digit", indicators._py_first_digit),
+        (indicators, "_digit_scan", indicators._py_digit_scan),
     )
-    normalize._fast = None  # type: ignore[assignment]
-    normalize._TEEN_RUNS_C = False
-    normalize._spaced_hint = normalize._py_spaced_hint
-    normalize._needs_ws_fix = normalize._py_needs_ws_fix
-    indicators._fast = None  # type: ignore[assignment]
-    indicators._first_digit = indicators._py_first_digit
-    indicators._digit_scan = indicators._py_digit_scan
-    try:
+    with ExitStack() as stack:
+        for module, name, value in fallbacks:
+            stack.enter_context(mock.patch.object(module, name, value))
         yield
-    finally:
-        (
-            normalize._fast,
-            normalize._TEEN_RUNS_C,
-            normalize._spaced_hint,
-            normalize._needs_ws_fix,
-            indicators._fast,
-            indicators._first_digit,
-            indicators._digit_scan,
-        ) = saved
 
 
 def _messages() -> list[str]:

@@ -73,17 +73,10 @@ def enqueue_many(session: Session, kind: str, jobs: list[tuple[dict[str, Any], s
 
 
 @lru_cache(maxsize=4)
-def _dedup_insert_core(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (dedup_key) DO NOTHING, for `dialect`; built once."""
-    jobs = cast(Table, Job.__table__)
-    return dialect_insert(dialect)(jobs).on_conflict_do_nothing(index_elements=["dedup_key"])
-
-
-@lru_cache(maxsize=4)
 def _dedup_insert(dialect: str) -> Any:
-    """`_dedup_insert_core` RETURNING the ORM job."""
-    jobs = cast(Table, Job.__table__)
-    return select(Job).from_statement(_dedup_insert_core(dialect).returning(*jobs.c))
+    """INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING the job, for `dialect`; built once."""
+    stmt = dialect_insert(dialect)(_JOBS).on_conflict_do_nothing(index_elements=["dedup_key"])
+    return select(Job).from_statement(stmt.returning(*_JOBS.c))
 
 
 def claim(
